@@ -1,0 +1,30 @@
+# Everything a fresh machine with Python 3.11 needs: `make run` serves the demo, `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO := demo/dia_chi_demo.mrc
+export FLASK_APP := app
+
+.PHONY: install run test bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+run: install
+	$(BIN)/flask --app app init
+	$(BIN)/flask --app app catalog import $(DEMO)
+	$(BIN)/flask --app app run --host 127.0.0.1 --port 5000
+
+test: install
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python bench/import_bench.py --records 100000
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

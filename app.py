@@ -1,0 +1,37 @@
+"""The Mục lục liên hợp web application: configuration and wiring, nothing else."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+import database
+import i18n
+import schema
+from catalog import init_app as init_catalog
+
+HERE = Path(__file__).resolve().parent
+
+
+def default_config(instance_path: str) -> dict:
+    instance = Path(instance_path)
+    return {
+        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'catalog.sqlite3'}"),
+        "INDEX_DIR": os.environ.get("INDEX_DIR", str(instance / "index")),
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-change-me"),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "200")) * 1024 * 1024,
+        "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(instance / "uploads")),
+    }
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(default_config(app.instance_path))
+    app.config.from_mapping(config or {})
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    database.init_app(app)
+    i18n.init_app(app)
+    schema.init_app(app)
+    init_catalog(app)
+    return app

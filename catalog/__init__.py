@@ -1,0 +1,9 @@
+"""The catalog: libraries, their MARC records and copies, and MARC import."""
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from catalog import cli, views
+
+    cli.init_app(app)
+    app.register_blueprint(views.bp)

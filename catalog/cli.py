@@ -1,0 +1,114 @@
+"""Command-line interface of the catalog: libraries, import, dump."""
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+from tqdm import tqdm
+
+import database
+from catalog import dump as dump_module
+from catalog import libraries as library_service
+from catalog.errors import CatalogError
+from catalog.importer import ENCODING_CHOICES, ImportReport, import_file
+from catalog.marc_reader import FORMATS
+from catalog.models import LIBRARY_KINDS
+
+libraries_cli = AppGroup("libraries", help="Thư viện thành viên và thư viện được phục vụ.")
+catalog_cli = AppGroup("catalog", help="Mục lục: nhập và xuất biểu ghi MARC.")
+
+USAGE_ERROR = 2
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Lỗi: {message}", err=True)
+    sys.exit(USAGE_ERROR)
+
+
+@libraries_cli.command("list")
+def list_libraries() -> None:
+    """List the libraries."""
+    for library in library_service.list_libraries(database.session()):
+        click.echo(f"{library.code:8} {library.org_code:8} {library.kind:9} {library.name}")
+
+
+@libraries_cli.command("add")
+@click.argument("code")
+@click.argument("name")
+@click.option("--kind", type=click.Choice(LIBRARY_KINDS), default="member", show_default=True)
+@click.option("--org-code", default=None, help="MARC organization code (003); defaults to CODE.")
+@click.option("--province", default=None)
+def add_library(code: str, name: str, kind: str, org_code: str | None, province: str | None) -> None:
+    """Add a library."""
+    try:
+        with database.transaction() as db:
+            library = library_service.add_library(db, code, name, kind, org_code, province)
+            click.echo(f"Đã thêm thư viện {library.code} ({library.org_code}): {library.name}")
+    except CatalogError as error:
+        _fail(error.message)
+
+
+@catalog_cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--library", "library_code", default=None, help="Library code; default: from 003 or 852$a.")
+@click.option("--format", "fmt", type=click.Choice(("auto", *FORMATS)), default="auto", show_default=True)
+@click.option("--encoding", type=click.Choice(ENCODING_CHOICES), default="auto", show_default=True)
+@click.option("--dry-run", is_flag=True, help="Show what would happen without writing anything.")
+def import_command(files, library_code, fmt, encoding, dry_run) -> None:
+    """Import MARC files (ISO 2709, MARCXML, MARC-in-JSON)."""
+    if library_code:
+        try:
+            library_code = library_service.get_library(database.session(), library_code).code
+        except CatalogError as error:
+            _fail(error.message)
+    for path in files:
+        if not path.is_file():
+            _fail(f"Không đọc được tệp “{path}”: tệp không tồn tại.")
+    for path in files:
+        with tqdm(desc=path.name, unit=" bản ghi", file=sys.stderr, disable=None) as bar:
+            try:
+                report = import_file(database.engine(), path, library_code=library_code, fmt=fmt,
+                                     encoding=encoding, dry_run=dry_run, user=f"cli:{_os_user()}",
+                                     progress=bar.update)
+            except CatalogError as error:
+                _fail(error.message)
+        click.echo(format_report(report))
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "unknown"
+
+
+def format_report(report: ImportReport) -> str:
+    """The import summary as plain text, rejections listed with position, offset, 001 and reason."""
+    head = "THỬ (không ghi gì): " if report.dry_run else ""
+    lines = [
+        f"{head}{report.file_name} [{report.format}]: {report.total} bản ghi — mới {report.new}, "
+        f"cập nhật {report.updated}, không đổi {report.unchanged}, xóa {report.deleted}, "
+        f"bị từ chối {report.rejected}" + (f", đã sửa cấu trúc {report.repaired}" if report.repaired else ""),
+    ]
+    for rejection in report.rejections:
+        offset = "" if rejection.byte_offset is None else f", byte {rejection.byte_offset}"
+        control = f", 001 {rejection.control_number}" if rejection.control_number else ""
+        lines.append(f"  - bản ghi #{rejection.position + 1}{offset}{control}: {rejection.reason}")
+    return "\n".join(lines)
+
+
+@catalog_cli.command("dump")
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-")
+def dump_command(output) -> None:
+    """Write every record as one JSON object per line."""
+    for row in dump_module.dump_rows(database.session()):
+        output.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def init_app(app) -> None:
+    app.cli.add_command(libraries_cli)
+    app.cli.add_command(catalog_cli)

@@ -1,0 +1,38 @@
+"""Typed errors of the catalog; each carries a message a librarian understands and an HTTP status."""
+from __future__ import annotations
+
+
+class CatalogError(Exception):
+    code = 400
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class UnknownLibrary(CatalogError):
+    code = 404
+
+    def __init__(self, code: str):
+        super().__init__(f"Không có thư viện mã “{code}”. Xem danh sách bằng lệnh: flask --app app libraries list")
+        self.library_code = code
+
+
+class LibraryExists(CatalogError):
+    code = 409
+
+
+class InvalidLibrary(CatalogError):
+    pass
+
+
+class UnreadableFile(CatalogError):
+    pass
+
+
+class UnknownFormat(CatalogError):
+    pass
+
+
+class ImportNotFound(CatalogError):
+    code = 404

@@ -1,0 +1,220 @@
+"""Import MARC files into the union catalog: every record is new, updated, unchanged, deleted or rejected."""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pymarc import Record
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from catalog.errors import UnknownFormat, UnreadableFile
+from catalog.marc_mapping import map_record
+from catalog.marc_reader import FORMATS, SNIFF_BYTES, detect_format, read_items
+from catalog.models import ImportBatch, ImportRejection, Library, utcnow
+from catalog.read_item import ReadItem
+from catalog.record_store import PreparedRecord, store_chunk
+
+CHUNK_SIZE = 1000
+ENCODING_CHOICES = ("auto", "utf-8", "marc-8", "tcvn3", "vni", "cp1258")
+
+
+@dataclass(frozen=True)
+class Rejection:
+    position: int
+    byte_offset: int | None
+    control_number: str | None
+    reason: str
+    raw: bytes = b""
+
+
+@dataclass
+class ImportReport:
+    """What an import did, for the command line and the upload page alike."""
+
+    file_name: str
+    format: str
+    dry_run: bool
+    batch_id: int | None = None
+    total: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    rejected: int = 0
+    repaired: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+
+
+class _Libraries:
+    """The libraries an import can assign records to, looked up by organization code."""
+
+    def __init__(self, conn: Connection, library_code: str | None):
+        rows = conn.execute(select(Library.id, Library.code, Library.org_code)).all()
+        self.by_org = {row.org_code.casefold(): row for row in rows}
+        self.forced = next((row for row in rows if row.code == library_code), None) if library_code else None
+
+    def owner(self, record: Record):
+        """The library a record belongs to: the one named on the command line, else its 003, else its 852$a."""
+        if self.forced is not None:
+            return self.forced
+        for code in _org_codes(record):
+            row = self.by_org.get(code.casefold())
+            if row is not None:
+                return row
+        return None
+
+    def holding(self, org: str | None, default_id: int) -> int:
+        row = self.by_org.get((org or "").strip().casefold())
+        return row.id if row is not None else default_id
+
+
+def _org_codes(record: Record) -> list[str]:
+    codes = [field.data.strip() for field in record.get_fields("003") if field.data]
+    codes += [value.strip() for field in record.get_fields("852") for value in field.get_subfields("a")]
+    return [code for code in codes if code]
+
+
+def import_file(engine: Engine, path: Path, *, file_name: str | None = None, library_code: str | None = None,
+                fmt: str = "auto", encoding: str = "auto", dry_run: bool = False, user: str = "cli",
+                progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Import one file; with dry_run everything happens in a transaction that is rolled back."""
+    if fmt not in ("auto", *FORMATS):
+        raise UnknownFormat(f"Định dạng “{fmt}” không được hỗ trợ; chọn một trong: auto, {', '.join(FORMATS)}.")
+    checksum = _checksum(path)
+    forced = None if encoding == "auto" else encoding
+    with path.open("rb") as stream, engine.connect() as conn:
+        if fmt == "auto":
+            fmt = detect_format(stream.peek(SNIFF_BYTES)[:SNIFF_BYTES])
+        report = ImportReport(file_name or path.name, fmt, dry_run)
+        dry_transaction = conn.begin() if dry_run else None
+        try:
+            with _unit(conn, dry_run):
+                libraries = _Libraries(conn, library_code)
+                report.batch_id = _open_batch(conn, report, libraries.forced, checksum, forced, user)
+            _run(conn, report, libraries, read_items(stream, fmt, forced), dry_run, progress)
+        except BaseException:
+            if not dry_run and report.batch_id is not None:
+                _mark_interrupted(conn, report.batch_id)
+            raise
+        finally:
+            if dry_transaction is not None:
+                dry_transaction.rollback()
+    return report
+
+
+def _mark_interrupted(conn: Connection, batch_id: int) -> None:
+    # Best effort: the chunks already committed stay; running the same import again completes it.
+    try:
+        conn.rollback()
+        with conn.begin():
+            conn.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(status="interrupted"))
+    except Exception:  # noqa: BLE001 - the original error is the one to report
+        pass
+
+
+def _checksum(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as stream:
+            while block := stream.read(1 << 20):
+                digest.update(block)
+    except OSError as error:
+        raise UnreadableFile(f"Không đọc được tệp “{path}”: {error.strerror or error}.") from None
+    return digest.hexdigest()
+
+
+def _unit(conn: Connection, dry_run: bool):
+    """A unit of work: its own committed transaction, or part of the dry run's single one."""
+    return nullcontext() if dry_run else conn.begin()
+
+
+def _open_batch(conn, report: ImportReport, library, checksum: str, forced: str | None, user: str) -> int:
+    conn.execute(
+        update(ImportBatch).where(ImportBatch.checksum == checksum, ImportBatch.status == "running")
+        .values(status="interrupted")
+    )
+    return conn.execute(
+        insert(ImportBatch).returning(ImportBatch.id),
+        {"library_id": library.id if library else None, "file_name": report.file_name, "checksum": checksum,
+         "format": report.format, "forced_encoding": forced, "created_by": user},
+    ).scalar_one()
+
+
+def _run(conn, report: ImportReport, libraries: _Libraries, items, dry_run: bool, progress) -> None:
+    chunk: dict[tuple, PreparedRecord] = {}
+    rejections: list[Rejection] = []
+    for item in items:
+        report.total += 1
+        prepared = _prepare(item, libraries, rejections)
+        if prepared is not None:
+            report.repaired += item.note is not None
+            if prepared.key in chunk:
+                _flush(conn, report, chunk, rejections, dry_run)
+            chunk[prepared.key] = prepared
+        if len(chunk) + len(rejections) >= CHUNK_SIZE:
+            _flush(conn, report, chunk, rejections, dry_run)
+        if progress is not None:
+            progress(1)
+    _flush(conn, report, chunk, rejections, dry_run, final=True)
+
+
+def _prepare(item: ReadItem, libraries: _Libraries, rejections: list[Rejection]) -> PreparedRecord | None:
+    if item.problem is not None:
+        rejections.append(Rejection(item.position, item.offset, item.control_number, item.problem, item.raw))
+        return None
+    record = item.record
+    reason = None
+    owner = libraries.owner(record)
+    data = map_record(record)
+    if not data.control_number:
+        reason = "Bản ghi không có số kiểm soát (trường 001): không thể nhận diện để cập nhật về sau."
+    elif owner is None:
+        reason = _no_owner_reason(record)
+    if reason is None:
+        try:
+            marc = record.as_marc()
+        except (ValueError, UnicodeError) as error:
+            reason = f"Không ghi được bản ghi ở dạng MARC chuẩn hóa: {error}."
+    if reason is not None:
+        rejections.append(Rejection(item.position, item.offset, data.control_number or item.control_number,
+                                    reason, item.raw))
+        return None
+    org_code = data.org_code or owner.org_code
+    holders = tuple(libraries.holding(copy.holding_org, owner.id) for copy in data.copies)
+    return PreparedRecord(item.position, owner.id, org_code, data.control_number[:64], marc,
+                          hashlib.sha256(marc).hexdigest(), item.encoding or "utf-8", data, holders)
+
+
+def _no_owner_reason(record: Record) -> str:
+    codes = _org_codes(record)
+    if not codes:
+        return ("Không xác định được thư viện sở hữu: bản ghi không có trường 003 hay 852$a. "
+                "Hãy chọn thư viện khi nhập (--library).")
+    return (f"Không xác định được thư viện sở hữu: mã tổ chức “{codes[0]}” (003/852$a) không thuộc thư viện nào "
+            "trong Liên hiệp. Hãy chọn thư viện khi nhập (--library) hoặc thêm thư viện đó.")
+
+
+def _flush(conn, report: ImportReport, chunk: dict, rejections: list[Rejection], dry_run: bool,
+           final: bool = False) -> None:
+    with _unit(conn, dry_run):
+        outcome = store_chunk(conn, report.batch_id, list(chunk.values()))
+        if rejections:
+            conn.execute(insert(ImportRejection), [
+                {"batch_id": report.batch_id, "position": r.position, "byte_offset": r.byte_offset,
+                 "control_number": (r.control_number or "")[:64] or None, "reason": r.reason, "raw": r.raw}
+                for r in rejections])
+        report.new += outcome.new
+        report.updated += outcome.updated
+        report.unchanged += outcome.unchanged
+        report.deleted += outcome.deleted
+        report.rejected += len(rejections)
+        report.rejections += [Rejection(r.position, r.byte_offset, r.control_number, r.reason) for r in rejections]
+        conn.execute(update(ImportBatch).where(ImportBatch.id == report.batch_id).values(
+            total=report.total, new=report.new, updated=report.updated, unchanged=report.unchanged,
+            deleted=report.deleted, rejected=report.rejected,
+            **({"status": "completed", "finished_at": utcnow()} if final else {})))
+    chunk.clear()
+    rejections.clear()

@@ -1,0 +1,66 @@
+"""Import batches as librarians see them: the upload, the report, the rejected records."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from catalog.errors import ImportNotFound, UnreadableFile
+from catalog.importer import ImportReport, import_file
+from catalog.iso2709 import RECORD_TERMINATOR
+from catalog.models import ImportBatch, ImportRejection
+
+RECENT = 50
+DOWNLOAD_TYPES = {
+    "iso2709": ("mrc", "application/marc"),
+    "marcxml": ("xml", "application/marcxml+xml"),
+    "json": ("jsonl", "application/x-ndjson"),
+}
+
+
+def import_upload(engine: Engine, upload: BinaryIO, file_name: str, upload_dir: str, **options) -> ImportReport:
+    """Keep the upload in a temporary file (imports stream from disk), import it, then remove it."""
+    if not file_name:
+        raise UnreadableFile("Chưa chọn tệp MARC để nhập.")
+    Path(upload_dir).mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=upload_dir, suffix=".upload") as temporary:
+        while block := upload.read(1 << 20):
+            temporary.write(block)
+        temporary.flush()
+        if temporary.tell() == 0:
+            raise UnreadableFile(f"Tệp “{file_name}” rỗng.")
+        return import_file(engine, Path(temporary.name), file_name=file_name, **options)
+
+
+def recent_batches(db: Session) -> list[ImportBatch]:
+    return list(db.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(RECENT)))
+
+
+def get_batch(db: Session, batch_id: int) -> ImportBatch:
+    batch = db.get(ImportBatch, batch_id)
+    if batch is None:
+        raise ImportNotFound(f"Không có lần nhập số {batch_id}.")
+    return batch
+
+
+def batch_rejections(db: Session, batch_id: int) -> list[ImportRejection]:
+    query = select(ImportRejection).where(ImportRejection.batch_id == batch_id).order_by(ImportRejection.position)
+    return list(db.scalars(query))
+
+
+def rejected_file(db: Session, batch_id: int) -> tuple[bytes, str, str]:
+    """The rejected records' own bytes in one file of the batch's format, for mending in the library's tools."""
+    batch = get_batch(db, batch_id)
+    raws = [rejection.raw for rejection in batch_rejections(db, batch_id) if rejection.raw]
+    extension, mimetype = DOWNLOAD_TYPES.get(batch.format or "iso2709", DOWNLOAD_TYPES["iso2709"])
+    if batch.format == "marcxml":
+        body = b'<?xml version="1.0" encoding="UTF-8"?>\n<collection xmlns="http://www.loc.gov/MARC21/slim">\n'
+        body += b"\n".join(raws) + b"\n</collection>\n"
+    elif batch.format == "json":
+        body = b"".join(raw.rstrip(b"\n") + b"\n" for raw in raws)
+    else:
+        body = b"".join(raw if raw.endswith(RECORD_TERMINATOR) else raw + RECORD_TERMINATOR for raw in raws)
+    return body, f"bi-tu-choi-lan-nhap-{batch_id}.{extension}", mimetype

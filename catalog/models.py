@@ -1,0 +1,138 @@
+"""Tables of the catalog: libraries, their MARC records, copies and import batches."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from database import Base
+
+LIBRARY_KINDS = ("member", "district", "other")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Library(Base):
+    __tablename__ = "library"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    province: Mapped[str | None] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16), default="member")
+    org_code: Mapped[str] = mapped_column(String(32), unique=True)  # what the library writes in 003
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Record(Base):
+    """One library's MARC record, kept as normalized MARC plus the fields the catalog shows."""
+
+    __tablename__ = "record"
+    __table_args__ = (UniqueConstraint("library_id", "org_code", "control_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    library_id: Mapped[int] = mapped_column(ForeignKey("library.id"))
+    org_code: Mapped[str] = mapped_column(String(32))
+    control_number: Mapped[str] = mapped_column(String(64), index=True)
+    marc: Mapped[bytes] = mapped_column(LargeBinary)  # ISO 2709, UTF-8, NFC
+    marc_hash: Mapped[str] = mapped_column(String(64))
+    encoding: Mapped[str] = mapped_column(String(32))  # as detected on import
+    deleted: Mapped[bool] = mapped_column(default=False)
+    title: Mapped[str | None] = mapped_column(Text)
+    authors: Mapped[list] = mapped_column(JSON, default=list)
+    year: Mapped[int | None]
+    publisher: Mapped[str | None] = mapped_column(Text)
+    isbns: Mapped[list] = mapped_column(JSON, default=list)
+    language: Mapped[str | None] = mapped_column(String(8))
+    subjects: Mapped[list] = mapped_column(JSON, default=list)
+    places: Mapped[list] = mapped_column(JSON, default=list)
+    series: Mapped[list] = mapped_column(JSON, default=list)
+    edition_statement: Mapped[str | None] = mapped_column(Text)
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    library: Mapped[Library] = relationship()
+
+
+class RecordIdentifier(Base):
+    """A second key of a record (035 system number, normalized ISBN) for matching."""
+
+    __tablename__ = "record_identifier"
+    __table_args__ = (Index("ix_record_identifier_kind_value", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("record.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # "035" or "isbn"
+    value: Mapped[str] = mapped_column(String(128))
+
+
+class RecordVersion(Base):
+    """The MARC a record had before an import replaced or deleted it."""
+
+    __tablename__ = "record_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("record.id", ondelete="CASCADE"), index=True)
+    marc: Mapped[bytes] = mapped_column(LargeBinary)
+    change: Mapped[str] = mapped_column(String(16))  # "updated" or "deleted"
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+    replaced_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Copy(Base):
+    """One physical item (số ĐKCB) held by a library."""
+
+    __tablename__ = "copy"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("record.id", ondelete="CASCADE"), index=True)
+    library_id: Mapped[int] = mapped_column(ForeignKey("library.id"), index=True)
+    registration_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    call_number: Mapped[str | None] = mapped_column(String(128))
+    location: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str | None] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16), default="marc")  # where the copy row came from
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ImportBatch(Base):
+    """One import of one file: who, when, what came of it."""
+
+    __tablename__ = "import_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    library_id: Mapped[int | None] = mapped_column(ForeignKey("library.id"))
+    file_name: Mapped[str] = mapped_column(String(255))
+    checksum: Mapped[str] = mapped_column(String(64), index=True)
+    format: Mapped[str | None] = mapped_column(String(16))
+    forced_encoding: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running, completed, interrupted
+    created_by: Mapped[str] = mapped_column(String(100))
+    total: Mapped[int] = mapped_column(default=0)
+    new: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    unchanged: Mapped[int] = mapped_column(default=0)
+    deleted: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    library: Mapped[Library | None] = relationship()
+
+
+class ImportRejection(Base):
+    """A record an import could not take, with a reason the librarian can act on."""
+
+    __tablename__ = "import_rejection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    byte_offset: Mapped[int | None]
+    control_number: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,0 +1,20 @@
+"""What a reader yields for each record it finds in a file."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pymarc import Record
+
+
+@dataclass(frozen=True)
+class ReadItem:
+    """One record found in a file: read (record set) or not (problem set, with a reason)."""
+
+    position: int
+    offset: int | None
+    raw: bytes  # the record as found, so a rejected one can be handed back to the library
+    record: Record | None = None
+    encoding: str | None = None
+    note: str | None = None  # what had to be repaired to read it
+    problem: str | None = None
+    control_number: str | None = None

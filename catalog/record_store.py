@@ -1,0 +1,173 @@
+"""Write prepared records to the database in chunks, with SQLAlchemy Core for speed.
+
+Each chunk is matched against what is stored by (library, 003, 001), then by 035 number,
+and split into new, updated, unchanged and deleted records. Copies and identifiers of a
+changed record are replaced with those of its new MARC; the old MARC is kept as a version.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, bindparam, case, delete, insert, literal, select, update
+
+from catalog.models import Copy, Record, RecordIdentifier, RecordVersion, utcnow
+from catalog.record_data import RecordData
+
+
+@dataclass(frozen=True)
+class PreparedRecord:
+    position: int
+    library_id: int
+    org_code: str
+    control_number: str
+    marc: bytes
+    marc_hash: str
+    encoding: str
+    data: RecordData
+    holding_library_ids: tuple[int, ...]  # one per copy in data.copies
+
+    @property
+    def key(self) -> tuple[int, str, str]:
+        return (self.library_id, self.org_code, self.control_number)
+
+
+@dataclass
+class ChunkOutcome:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+
+
+def store_chunk(conn: Connection, batch_id: int, records: list[PreparedRecord]) -> ChunkOutcome:
+    """Upsert one chunk of records whose keys are distinct; the caller owns the transaction."""
+    stored = _stored_by_key(conn, records)
+    outcome = ChunkOutcome()
+    fresh, changed = [], []
+    for prepared in records:
+        current = stored.get(prepared.key)
+        if current is None:
+            fresh.append(prepared)
+            outcome.deleted += prepared.data.deleted
+            outcome.new += not prepared.data.deleted
+        elif current.marc_hash == prepared.marc_hash and current.deleted == prepared.data.deleted:
+            outcome.unchanged += 1
+        else:
+            changed.append((current.id, prepared))
+            outcome.deleted += prepared.data.deleted
+            outcome.updated += not prepared.data.deleted
+    new_ids = _insert_records(conn, batch_id, fresh)
+    _update_records(conn, batch_id, changed)
+    _replace_dependents(conn, list(zip(new_ids, fresh)) + changed)
+    return outcome
+
+
+def _stored_by_key(conn: Connection, records: list[PreparedRecord]) -> dict:
+    numbers = {prepared.control_number for prepared in records}
+    rows = conn.execute(
+        select(Record.id, Record.library_id, Record.org_code, Record.control_number,
+               Record.marc_hash, Record.deleted).where(Record.control_number.in_(numbers))
+    ).all()
+    stored = {(row.library_id, row.org_code, row.control_number): row for row in rows}
+    missing = [prepared for prepared in records if prepared.key not in stored and prepared.data.system_numbers]
+    stored.update(_stored_by_system_number(conn, missing))
+    return stored
+
+
+def _stored_by_system_number(conn: Connection, records: list[PreparedRecord]) -> dict:
+    """A record whose 001 changed (a library migrated systems) is found again by its 035 number."""
+    if not records:
+        return {}
+    numbers = {number for prepared in records for number in prepared.data.system_numbers}
+    rows = conn.execute(
+        select(RecordIdentifier.value, Record.id, Record.library_id, Record.marc_hash, Record.deleted)
+        .join(Record, Record.id == RecordIdentifier.record_id)
+        .where(RecordIdentifier.kind == "035", RecordIdentifier.value.in_(numbers))
+    ).all()
+    by_number = {(row.library_id, row.value): row for row in rows}
+    found = {}
+    for prepared in records:
+        for number in prepared.data.system_numbers:
+            row = by_number.get((prepared.library_id, number))
+            if row is not None:
+                found[prepared.key] = row
+                break
+    return found
+
+
+def _record_values(batch_id: int, prepared: PreparedRecord) -> dict:
+    data = prepared.data
+    return {
+        "library_id": prepared.library_id, "org_code": prepared.org_code,
+        "control_number": prepared.control_number, "marc": prepared.marc,
+        "marc_hash": prepared.marc_hash, "encoding": prepared.encoding, "deleted": data.deleted,
+        "title": data.title, "authors": list(data.authors), "year": data.year,
+        "publisher": data.publisher, "isbns": list(data.isbns), "language": data.language,
+        "subjects": list(data.subjects), "places": list(data.places), "series": list(data.series),
+        "edition_statement": data.edition_statement, "import_batch_id": batch_id,
+    }
+
+
+def _insert_records(conn: Connection, batch_id: int, records: list[PreparedRecord]) -> list[int]:
+    if not records:
+        return []
+    result = conn.execute(
+        insert(Record).returning(Record.id, sort_by_parameter_order=True),
+        [_record_values(batch_id, prepared) for prepared in records],
+    )
+    return list(result.scalars())
+
+
+def _update_records(conn: Connection, batch_id: int, changed: list[tuple[int, PreparedRecord]]) -> None:
+    if not changed:
+        return
+    ids = [record_id for record_id, _ in changed]
+    conn.execute(
+        insert(RecordVersion).from_select(
+            ["record_id", "marc", "change", "import_batch_id"],
+            select(Record.id, Record.marc, _change_label(changed), literal(batch_id)).where(Record.id.in_(ids)),
+        )
+    )
+    now = utcnow()
+    table = Record.__table__
+    conn.execute(
+        update(table).where(table.c.id == bindparam("record_id")),
+        [_record_values(batch_id, prepared) | {"record_id": record_id, "updated_at": now}
+         for record_id, prepared in changed],
+    )
+
+
+def _change_label(changed):
+    deleted_ids = [record_id for record_id, prepared in changed if prepared.data.deleted]
+    if not deleted_ids:
+        return literal("updated")
+    return case((Record.id.in_(deleted_ids), literal("deleted")), else_=literal("updated"))
+
+
+def _replace_dependents(conn: Connection, pairs: list[tuple[int, PreparedRecord]]) -> None:
+    """Copies and identifiers follow the record's current MARC; a deleted record keeps none."""
+    if not pairs:
+        return
+    ids = [record_id for record_id, _ in pairs]
+    conn.execute(delete(Copy).where(Copy.record_id.in_(ids), Copy.source == "marc"))
+    conn.execute(delete(RecordIdentifier).where(RecordIdentifier.record_id.in_(ids)))
+    copies, identifiers = [], []
+    for record_id, prepared in pairs:
+        if prepared.data.deleted:
+            continue
+        copies += _copy_rows(record_id, prepared)
+        identifiers += [{"record_id": record_id, "kind": "035", "value": number[:128]}
+                        for number in prepared.data.system_numbers]
+        identifiers += [{"record_id": record_id, "kind": "isbn", "value": isbn} for isbn in prepared.data.isbns]
+    if copies:
+        conn.execute(insert(Copy), copies)
+    if identifiers:
+        conn.execute(insert(RecordIdentifier), identifiers)
+
+
+def _copy_rows(record_id: int, prepared: PreparedRecord) -> list[dict]:
+    return [
+        {"record_id": record_id, "library_id": library_id, "registration_number": copy.registration_number,
+         "call_number": copy.call_number, "location": copy.location, "status": copy.status, "source": "marc"}
+        for copy, library_id in zip(prepared.data.copies, prepared.holding_library_ids)
+    ]
