@@ -4,8 +4,10 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pymarc.marc8 import marc8_to_unicode
 
@@ -38,6 +40,7 @@ _SUSPECT = re.compile(r"[\x00-\x1f\x7f-\x87\x8a-\x97\x99-\x9b\x9d-\x9f\ufffd\ue0
 _MARC8_INVALID = re.compile(
     rb"[\x00-\x1a\x1c-\x1f\x80-\x87\x8a-\x8c\x8f-\xa0\xaf\xbb\xbe\xbf\xc9-\xdf\xfc\xfd\xff]|[\xe0-\xfe]$"
 )
+_HIGH_BYTES = re.compile(rb"[\x00-\x1f\x80-\xff]")
 _MARC8_DIACRITIC = re.compile(rb"[\xe0-\xfe]")
 _MARC8_DIACRITIC_ON_LETTER = re.compile(rb"[\xe0-\xfe](?=[\xe0-\xfe]*[A-Za-z])")
 _MARKED = re.compile("\ue000[^\ue001]*\ue001")
@@ -82,6 +85,8 @@ def _utf8(value: bytes) -> str:
 
 
 def _marc8(value: bytes) -> str:
+    if value.isascii() and not _CONTROL_BYTES.search(value):
+        return value.decode("ascii")  # MARC-8's default G0 is ASCII; skip the slow translator
     return marc8_to_unicode(value, hide_utf8_warnings=True)
 
 
@@ -215,18 +220,24 @@ def _non_ascii_words(text: str) -> list[str]:
 
 
 def _read(encoding: str, values: Sequence[bytes], leader09: str, mode: str) -> _Reading | None:
+    invalid = _marc8_invalid_count(values) if encoding == "marc-8" else 0
+    if invalid and 2 * invalid >= sum(len(_HIGH_BYTES.findall(value)) for value in values):
+        return None  # mostly undefined in MARC-8: hopeless, and its translator is slow
     decode = DECODERS[encoding]
     try:
         texts = tuple(decode(value) for value in values)
     except UnicodeDecodeError:
         return None
-    invalid = sum(len(_MARC8_INVALID.findall(v)) for v in values if b"\x1b" not in v) if encoding == "marc-8" else 0
     text = " ".join(texts)
     if encoding in LEGACY_VIETNAMESE and mode == OTHER:
         score = plausibility(text, UNKNOWN) - LEGACY_IN_OTHER_LANGUAGE
     else:
         score = plausibility(text, mode, invalid)
     return _Reading(encoding, decode, texts, score + _evidence(encoding, values, text, leader09))
+
+
+def _marc8_invalid_count(values: Sequence[bytes]) -> int:
+    return sum(len(_MARC8_INVALID.findall(value)) for value in values if b"\x1b" not in value)
 
 
 def _evidence(encoding: str, values: Sequence[bytes], text: str, leader09: str) -> float:
@@ -246,6 +257,9 @@ def _evidence(encoding: str, values: Sequence[bytes], text: str, leader09: str) 
 
 def _read_repaired(values: Sequence[bytes], leader09: str, mode: str) -> _Reading | None:
     """Read UTF-8 with stray TCVN3 bytes, if every word the repair touches becomes a Vietnamese syllable."""
+    rough = b" ".join(values).decode("utf-8", "replace")
+    if len(_NON_ASCII.findall(rough)) <= 2 * rough.count("\ufffd"):
+        return None  # mostly not UTF-8: nothing to repair
     marked = [value.decode("utf-8", "catalog.tcvn3-mark") for value in values]
     words = [m.group(0) for text in marked for m in _MARKED_WORD.finditer(text) if "\ue000" in m.group(0)]
     repaired = [nfc(word.replace("\ue000", "").replace("\ue001", "")) for word in words]
@@ -267,7 +281,7 @@ def plausibility(text: str, mode: str, invalid: int = 0) -> float:
     """Score how much decoded text looks like real text in the language mode, about 0–1."""
     non_ascii = _NON_ASCII.findall(text)
     suspect = len(_SUSPECT.findall(text)) + invalid
-    odd = sum(1 for ch in non_ascii if _is_odd(ch, mode))
+    odd = sum(count for ch, count in Counter(non_ascii).items() if _is_odd(ch, mode))
     words = _non_ascii_words(text)
     word_score = sum(_word_weight(word, mode) for word in words) / len(words) if words else 1.0
     weight = max(1, len(non_ascii) + suspect)
@@ -283,6 +297,7 @@ def _is_odd(ch: str, mode: str) -> bool:
     return mode == VIE and ch not in VIETNAMESE_LETTERS and (_is_latin(ch) or category[0] == "M")
 
 
+@lru_cache(maxsize=65536)
 def _word_weight(word: str, mode: str) -> float:
     if is_vietnamese_syllable(word):
         return 1.0

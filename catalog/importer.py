@@ -13,7 +13,8 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from catalog.errors import UnknownFormat, UnreadableFile
 from catalog.marc_mapping import map_record
 from catalog.marc_reader import FORMATS, SNIFF_BYTES, detect_format, read_items
-from catalog.models import ImportBatch, ImportRejection, Library, utcnow
+from catalog.models import (CONTROL_NUMBER_LENGTH, ORG_CODE_LENGTH, ImportBatch, ImportRejection, Library,
+                            utcnow)
 from catalog.read_item import ReadItem
 from catalog.record_store import PreparedRecord, store_chunk
 
@@ -138,7 +139,7 @@ def _open_batch(conn, report: ImportReport, library, checksum: str, forced: str 
     )
     return conn.execute(
         insert(ImportBatch).returning(ImportBatch.id),
-        {"library_id": library.id if library else None, "file_name": report.file_name, "checksum": checksum,
+        {"library_id": library.id if library else None, "file_name": report.file_name[:255], "checksum": checksum,
          "format": report.format, "forced_encoding": forced, "created_by": user},
     ).scalar_one()
 
@@ -171,6 +172,9 @@ def _prepare(item: ReadItem, libraries: _Libraries, rejections: list[Rejection])
     data = map_record(record)
     if not data.control_number:
         reason = "Bản ghi không có số kiểm soát (trường 001): không thể nhận diện để cập nhật về sau."
+    elif len(data.control_number) > CONTROL_NUMBER_LENGTH or len(data.org_code or "") > ORG_CODE_LENGTH:
+        reason = (f"Số kiểm soát (001) hoặc mã tổ chức (003) dài quá {CONTROL_NUMBER_LENGTH} ký tự: "
+                  "trường này có lẽ bị hỏng.")
     elif owner is None:
         reason = _no_owner_reason(record)
     if reason is None:
@@ -184,7 +188,7 @@ def _prepare(item: ReadItem, libraries: _Libraries, rejections: list[Rejection])
         return None
     org_code = data.org_code or owner.org_code
     holders = tuple(libraries.holding(copy.holding_org, owner.id) for copy in data.copies)
-    return PreparedRecord(item.position, owner.id, org_code, data.control_number[:64], marc,
+    return PreparedRecord(item.position, owner.id, org_code, data.control_number, marc,
                           hashlib.sha256(marc).hexdigest(), item.encoding or "utf-8", data, holders)
 
 
@@ -204,7 +208,7 @@ def _flush(conn, report: ImportReport, chunk: dict, rejections: list[Rejection],
         if rejections:
             conn.execute(insert(ImportRejection), [
                 {"batch_id": report.batch_id, "position": r.position, "byte_offset": r.byte_offset,
-                 "control_number": (r.control_number or "")[:64] or None, "reason": r.reason, "raw": r.raw}
+                 "control_number": r.control_number, "reason": r.reason, "raw": r.raw}
                 for r in rejections])
         report.new += outcome.new
         report.updated += outcome.updated

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from database import Base
 
 LIBRARY_KINDS = ("member", "district", "other")
+ORG_CODE_LENGTH = 64
+CONTROL_NUMBER_LENGTH = 64
 
 
 def utcnow() -> datetime:
@@ -23,7 +25,7 @@ class Library(Base):
     name: Mapped[str] = mapped_column(String(200))
     province: Mapped[str | None] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(16), default="member")
-    org_code: Mapped[str] = mapped_column(String(32), unique=True)  # what the library writes in 003
+    org_code: Mapped[str] = mapped_column(String(ORG_CODE_LENGTH), unique=True)  # what the library writes in 003
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -35,8 +37,8 @@ class Record(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     library_id: Mapped[int] = mapped_column(ForeignKey("library.id"))
-    org_code: Mapped[str] = mapped_column(String(32))
-    control_number: Mapped[str] = mapped_column(String(64), index=True)
+    org_code: Mapped[str] = mapped_column(String(ORG_CODE_LENGTH))
+    control_number: Mapped[str] = mapped_column(String(CONTROL_NUMBER_LENGTH), index=True)
     marc: Mapped[bytes] = mapped_column(LargeBinary)  # ISO 2709, UTF-8, NFC
     marc_hash: Mapped[str] = mapped_column(String(64))
     encoding: Mapped[str] = mapped_column(String(32))  # as detected on import
@@ -67,7 +69,7 @@ class RecordIdentifier(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     record_id: Mapped[int] = mapped_column(ForeignKey("record.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(8))  # "035" or "isbn"
-    value: Mapped[str] = mapped_column(String(128))
+    value: Mapped[str] = mapped_column(Text)
 
 
 class RecordVersion(Base):
@@ -91,9 +93,9 @@ class Copy(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     record_id: Mapped[int | None] = mapped_column(ForeignKey("record.id", ondelete="CASCADE"), index=True)
     library_id: Mapped[int] = mapped_column(ForeignKey("library.id"), index=True)
-    registration_number: Mapped[str | None] = mapped_column(String(64), index=True)
-    call_number: Mapped[str | None] = mapped_column(String(128))
-    location: Mapped[str | None] = mapped_column(String(200))
+    registration_number: Mapped[str | None] = mapped_column(Text, index=True)
+    call_number: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str | None] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(String(16), default="marc")  # where the copy row came from
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -133,6 +135,6 @@ class ImportRejection(Base):
     batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id", ondelete="CASCADE"), index=True)
     position: Mapped[int]
     byte_offset: Mapped[int | None]
-    control_number: Mapped[str | None] = mapped_column(String(64))
+    control_number: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
     raw: Mapped[bytes] = mapped_column(LargeBinary)

@@ -156,7 +156,7 @@ def _replace_dependents(conn: Connection, pairs: list[tuple[int, PreparedRecord]
         if prepared.data.deleted:
             continue
         copies += _copy_rows(record_id, prepared)
-        identifiers += [{"record_id": record_id, "kind": "035", "value": number[:128]}
+        identifiers += [{"record_id": record_id, "kind": "035", "value": number}
                         for number in prepared.data.system_numbers]
         identifiers += [{"record_id": record_id, "kind": "isbn", "value": isbn} for isbn in prepared.data.isbns]
     if copies:
