@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -58,7 +59,9 @@ def add_library(code: str, name: str, kind: str, org_code: str | None, province:
 @click.option("--format", "fmt", type=click.Choice(("auto", *FORMATS)), default="auto", show_default=True)
 @click.option("--encoding", type=click.Choice(ENCODING_CHOICES), default="auto", show_default=True)
 @click.option("--dry-run", is_flag=True, help="Show what would happen without writing anything.")
-def import_command(files, library_code, fmt, encoding, dry_run) -> None:
+@click.option("--workers", type=click.IntRange(1, 32), default=lambda: min(os.cpu_count() or 1, 4),
+              help="Processes that read large ISO 2709 files.")
+def import_command(files, library_code, fmt, encoding, dry_run, workers) -> None:
     """Import MARC files (ISO 2709, MARCXML, MARC-in-JSON)."""
     if library_code:
         try:
@@ -73,7 +76,7 @@ def import_command(files, library_code, fmt, encoding, dry_run) -> None:
             try:
                 report = import_file(database.engine(), path, library_code=library_code, fmt=fmt,
                                      encoding=encoding, dry_run=dry_run, user=f"cli:{_os_user()}",
-                                     progress=bar.update)
+                                     progress=bar.update, workers=workers)
             except CatalogError as error:
                 _fail(error.message)
         click.echo(format_report(report))

@@ -1,7 +1,6 @@
 """Decide, per MARC record, which character encoding its bytes are in."""
 from __future__ import annotations
 
-import codecs
 import re
 import unicodedata
 from collections import Counter
@@ -11,7 +10,9 @@ from functools import lru_cache
 
 from pymarc.marc8 import marc8_to_unicode
 
-from catalog.legacy_codecs import cp1258_decode, tcvn3_decode, vni_decode
+from catalog.legacy_codecs import (
+    cp1258_decode, tcvn3_decode, tcvn3_repaired_words, utf8_with_tcvn3, vni_decode,
+)
 from catalog.vietnamese import VIETNAMESE_LETTERS, is_vietnamese_syllable, nfc
 
 ENCODINGS = ("utf-8", "marc-8", "tcvn3", "vni", "cp1258")
@@ -43,8 +44,6 @@ _MARC8_INVALID = re.compile(
 _HIGH_BYTES = re.compile(rb"[\x00-\x1f\x80-\xff]")
 _MARC8_DIACRITIC = re.compile(rb"[\xe0-\xfe]")
 _MARC8_DIACRITIC_ON_LETTER = re.compile(rb"[\xe0-\xfe](?=[\xe0-\xfe]*[A-Za-z])")
-_MARKED = re.compile("\ue000[^\ue001]*\ue001")
-_MARKED_WORD = re.compile(r"(?:[\w\u0300-\u036f]|\ue000[^\ue001]*\ue001)+")
 _COMMON_SIGNS = frozenset("©®°±×·€£♭♯℗№\u00a0")
 _ODD_LETTERS = frozenset("µªº")
 # Letters only Vietnamese uses (ố, ạ, ư...): inside a non-Vietnamese word they betray a wrong code page.
@@ -77,7 +76,7 @@ class EncodingUndecided(ValueError):
 
 
 def _ascii(value: bytes) -> str:
-    return value.decode("ascii")
+    return value.decode("ascii")  # MARC-8 and UTF-8 read ASCII alike
 
 
 def _utf8(value: bytes) -> str:
@@ -90,20 +89,6 @@ def _marc8(value: bytes) -> str:
     return marc8_to_unicode(value, hide_utf8_warnings=True)
 
 
-def _repaired_utf8(value: bytes) -> str:
-    return nfc(value.decode("utf-8", "catalog.tcvn3-repair"))
-
-
-def _tcvn3_for_bad_bytes(error: UnicodeDecodeError) -> tuple[str, int]:
-    return tcvn3_decode(error.object[error.start : error.end]), error.end
-
-
-def _marked_tcvn3_for_bad_bytes(error: UnicodeDecodeError) -> tuple[str, int]:
-    return "\ue000" + _tcvn3_for_bad_bytes(error)[0] + "\ue001", error.end
-
-
-codecs.register_error("catalog.tcvn3-repair", _tcvn3_for_bad_bytes)
-codecs.register_error("catalog.tcvn3-mark", _marked_tcvn3_for_bad_bytes)
 DECODERS: dict[str, Callable[[bytes], str]] = {
     "utf-8": _utf8, "marc-8": _marc8, "tcvn3": tcvn3_decode, "vni": vni_decode, "cp1258": cp1258_decode,
 }
@@ -167,8 +152,7 @@ def _forced(values: Sequence[bytes], forced: str) -> EncodingDecision:
         if problem:
             shown = value.decode("latin-1")[:SAMPLE_CHARS]
             raise EncodingUndecided(f"Dữ liệu không hợp lệ theo bảng mã {forced}: {problem} trong “{shown}”.")
-    candidate = Candidate(forced, 1.0, _sample(values, decode))
-    return EncodingDecision(forced, decode, (candidate,), note=f"Bảng mã {forced} do thủ thư chỉ định.")
+    return _confident(forced, decode, values)
 
 
 def _invalid_in(encoding: str, value: bytes, decode: Callable[[bytes], str]) -> str | None:
@@ -197,9 +181,7 @@ def _scored_decision(values: Sequence[bytes], leader09: str, mode: str) -> Encod
         readings += [reading for reading in (_read_repaired(values, leader09, mode),) if reading]
     readings.sort(key=lambda reading: -reading.score)
     probe = _probe_index(values)
-    candidates = tuple(
-        Candidate(r.encoding, round(r.score, 3), r.texts[probe][:SAMPLE_CHARS] if r.texts else "") for r in readings
-    )
+    candidates = tuple(Candidate(r.encoding, round(r.score, 3), r.texts[probe][:SAMPLE_CHARS]) for r in readings)
     best = readings[0]
     rivals = [reading for reading in readings[1:] if reading.texts != best.texts]
     if best.score < MIN_SCORE:
@@ -220,7 +202,7 @@ def _non_ascii_words(text: str) -> list[str]:
 
 
 def _read(encoding: str, values: Sequence[bytes], leader09: str, mode: str) -> _Reading | None:
-    invalid = _marc8_invalid_count(values) if encoding == "marc-8" else 0
+    invalid = _marc8_invalid(values) if encoding == "marc-8" else 0
     if invalid and 2 * invalid >= sum(len(_HIGH_BYTES.findall(value)) for value in values):
         return None  # mostly undefined in MARC-8: hopeless, and its translator is slow
     decode = DECODERS[encoding]
@@ -233,10 +215,12 @@ def _read(encoding: str, values: Sequence[bytes], leader09: str, mode: str) -> _
         score = plausibility(text, UNKNOWN) - LEGACY_IN_OTHER_LANGUAGE
     else:
         score = plausibility(text, mode, invalid)
-    return _Reading(encoding, decode, texts, score + _evidence(encoding, values, text, leader09))
+    note = f"{invalid} byte không đọc được theo MARC-8 đã bị bỏ hoặc thay bằng khoảng trắng." if invalid else None
+    return _Reading(encoding, decode, texts, score + _evidence(encoding, values, text, leader09), note)
 
 
-def _marc8_invalid_count(values: Sequence[bytes]) -> int:
+def _marc8_invalid(values: Sequence[bytes]) -> int:
+    # After an escape sequence other character sets apply; the translator judges those bytes.
     return sum(len(_MARC8_INVALID.findall(value)) for value in values if b"\x1b" not in value)
 
 
@@ -258,23 +242,18 @@ def _evidence(encoding: str, values: Sequence[bytes], text: str, leader09: str) 
 def _read_repaired(values: Sequence[bytes], leader09: str, mode: str) -> _Reading | None:
     """Read UTF-8 with stray TCVN3 bytes, if every word the repair touches becomes a Vietnamese syllable."""
     rough = b" ".join(values).decode("utf-8", "replace")
-    if len(_NON_ASCII.findall(rough)) <= 2 * rough.count("\ufffd"):
-        return None  # mostly not UTF-8: nothing to repair
-    marked = [value.decode("utf-8", "catalog.tcvn3-mark") for value in values]
-    words = [m.group(0) for text in marked for m in _MARKED_WORD.finditer(text) if "\ue000" in m.group(0)]
-    repaired = [nfc(word.replace("\ue000", "").replace("\ue001", "")) for word in words]
-    repairs = sum(text.count("\ue000") for text in marked)
-    multibyte = sum(len(_NON_ASCII.findall(_MARKED.sub("", text))) for text in marked)
-    if not repaired or multibyte <= repairs:  # only a record that is mostly good UTF-8 gets repaired
+    repairs = rough.count("\ufffd")
+    if len(_NON_ASCII.findall(rough)) - repairs <= repairs:
+        return None  # only a record that is mostly good UTF-8 gets repaired
+    words = [word for value in values for word in tcvn3_repaired_words(value)]
+    if not words or not all(is_vietnamese_syllable(word) for word in words):
         return None
-    if not all(is_vietnamese_syllable(word) for word in repaired):
-        return None
-    texts = tuple(_repaired_utf8(value) for value in values)
+    texts = tuple(utf8_with_tcvn3(value) for value in values)
     text = " ".join(texts)
     score = plausibility(text, mode) + _evidence("utf-8", values, text, leader09)
-    words_shown = ", ".join(f"“{word}”" for word in dict.fromkeys(repaired))
-    note = f"Đã sửa {repairs} byte sai UTF-8 bằng cách đọc theo bảng mã TCVN3: {words_shown}."
-    return _Reading(REPAIRED_UTF8, _repaired_utf8, texts, score, note)
+    shown = ", ".join(f"“{word}”" for word in dict.fromkeys(words))
+    note = f"Đã sửa {repairs} chỗ sai UTF-8 bằng cách đọc các byte đó theo bảng mã TCVN3: {shown}."
+    return _Reading(REPAIRED_UTF8, utf8_with_tcvn3, texts, score, note)
 
 
 def plausibility(text: str, mode: str, invalid: int = 0) -> float:
@@ -327,4 +306,10 @@ def _is_latin(ch: str) -> bool:
 
 
 def _script(ch: str) -> str:
-    return "LATIN" if _is_latin(ch) else unicodedata.name(ch, "?").split(" ")[0]
+    if _is_latin(ch):
+        return "LATIN"
+    first = unicodedata.name(ch, "?").split(" ")[0]
+    return "CJK" if first in _CJK_NAMES else first  # Japanese mixes kanji and kana in one word
+
+
+_CJK_NAMES = frozenset({"CJK", "HIRAGANA", "KATAKANA", "HANGUL", "IDEOGRAPHIC", "HALFWIDTH", "FULLWIDTH"})

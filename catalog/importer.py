@@ -7,15 +7,15 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pymarc import Record
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from catalog.errors import UnknownFormat, UnreadableFile
-from catalog.marc_mapping import map_record
-from catalog.marc_reader import FORMATS, SNIFF_BYTES, detect_format, read_items
+from catalog.marc_reader import FORMATS, SNIFF_BYTES, detect_format
 from catalog.models import (CONTROL_NUMBER_LENGTH, ORG_CODE_LENGTH, ImportBatch, ImportRejection, Library,
                             utcnow)
 from catalog.read_item import ReadItem
+from catalog.record_data import RecordData
+from catalog.record_source import mapped_items
 from catalog.record_store import PreparedRecord, store_chunk
 
 CHUNK_SIZE = 1000
@@ -57,11 +57,11 @@ class _Libraries:
         self.by_org = {row.org_code.casefold(): row for row in rows}
         self.forced = next((row for row in rows if row.code == library_code), None) if library_code else None
 
-    def owner(self, record: Record):
+    def owner(self, data: RecordData):
         """The library a record belongs to: the one named on the command line, else its 003, else its 852$a."""
         if self.forced is not None:
             return self.forced
-        for code in _org_codes(record):
+        for code in _org_codes(data):
             row = self.by_org.get(code.casefold())
             if row is not None:
                 return row
@@ -72,15 +72,14 @@ class _Libraries:
         return row.id if row is not None else default_id
 
 
-def _org_codes(record: Record) -> list[str]:
-    codes = [field.data.strip() for field in record.get_fields("003") if field.data]
-    codes += [value.strip() for field in record.get_fields("852") for value in field.get_subfields("a")]
+def _org_codes(data: RecordData) -> list[str]:
+    codes = [data.org_code] + [copy.holding_org for copy in data.copies]
     return [code for code in codes if code]
 
 
 def import_file(engine: Engine, path: Path, *, file_name: str | None = None, library_code: str | None = None,
                 fmt: str = "auto", encoding: str = "auto", dry_run: bool = False, user: str = "cli",
-                progress: Callable[[int], None] | None = None) -> ImportReport:
+                progress: Callable[[int], None] | None = None, workers: int = 1) -> ImportReport:
     """Import one file; with dry_run everything happens in a transaction that is rolled back."""
     if fmt not in ("auto", *FORMATS):
         raise UnknownFormat(f"Định dạng “{fmt}” không được hỗ trợ; chọn một trong: auto, {', '.join(FORMATS)}.")
@@ -95,7 +94,8 @@ def import_file(engine: Engine, path: Path, *, file_name: str | None = None, lib
             with _unit(conn, dry_run):
                 libraries = _Libraries(conn, library_code)
                 report.batch_id = _open_batch(conn, report, libraries.forced, checksum, forced, user)
-            _run(conn, report, libraries, read_items(stream, fmt, forced), dry_run, progress)
+            items = mapped_items(stream, fmt, forced, workers, path.stat().st_size)
+            _run(conn, report, libraries, items, dry_run, progress)
         except BaseException:
             if not dry_run and report.batch_id is not None:
                 _mark_interrupted(conn, report.batch_id)
@@ -166,34 +166,27 @@ def _prepare(item: ReadItem, libraries: _Libraries, rejections: list[Rejection])
     if item.problem is not None:
         rejections.append(Rejection(item.position, item.offset, item.control_number, item.problem, item.raw))
         return None
-    record = item.record
-    reason = None
-    owner = libraries.owner(record)
-    data = map_record(record)
+    data, reason = item.data, None
+    owner = libraries.owner(data)
     if not data.control_number:
         reason = "Bản ghi không có số kiểm soát (trường 001): không thể nhận diện để cập nhật về sau."
     elif len(data.control_number) > CONTROL_NUMBER_LENGTH or len(data.org_code or "") > ORG_CODE_LENGTH:
         reason = (f"Số kiểm soát (001) hoặc mã tổ chức (003) dài quá {CONTROL_NUMBER_LENGTH} ký tự: "
                   "trường này có lẽ bị hỏng.")
     elif owner is None:
-        reason = _no_owner_reason(record)
-    if reason is None:
-        try:
-            marc = record.as_marc()
-        except (ValueError, UnicodeError) as error:
-            reason = f"Không ghi được bản ghi ở dạng MARC chuẩn hóa: {error}."
+        reason = _no_owner_reason(data)
     if reason is not None:
         rejections.append(Rejection(item.position, item.offset, data.control_number or item.control_number,
                                     reason, item.raw))
         return None
     org_code = data.org_code or owner.org_code
     holders = tuple(libraries.holding(copy.holding_org, owner.id) for copy in data.copies)
-    return PreparedRecord(item.position, owner.id, org_code, data.control_number, marc,
-                          hashlib.sha256(marc).hexdigest(), item.encoding or "utf-8", data, holders)
+    return PreparedRecord(item.position, owner.id, org_code, data.control_number, item.marc,
+                          hashlib.sha256(item.marc).hexdigest(), item.encoding or "utf-8", data, holders)
 
 
-def _no_owner_reason(record: Record) -> str:
-    codes = _org_codes(record)
+def _no_owner_reason(data: RecordData) -> str:
+    codes = _org_codes(data)
     if not codes:
         return ("Không xác định được thư viện sở hữu: bản ghi không có trường 003 hay 852$a. "
                 "Hãy chọn thư viện khi nhập (--library).")

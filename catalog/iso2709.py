@@ -126,7 +126,7 @@ def _parse(chunk: Chunk) -> RawRecord:
             "bản ghi bị cắt hoặc hỏng cấu trúc.",
             _guess_control_number(entries, body),
         )
-    return RawRecord(leader, fields, _repair_note(chunk, data, entries, body))
+    return RawRecord(leader, fields, _repair_note(chunk, data, entries, body, directory_end + 1))
 
 
 def _truncation(chunk: Chunk) -> str | None:
@@ -171,6 +171,16 @@ def _fields_by_offsets(entries, body: bytes) -> tuple[RawField, ...] | None:
     return tuple(fields)
 
 
+def _offsets_consistent(entries, body_length: int) -> bool:
+    """Whether the directory's lengths and starts describe the data as found (cheap: integers only)."""
+    position = 0
+    for _tag, length, start in entries:
+        if not (length.isdigit() and start.isdigit()) or int(start) != position:
+            return False
+        position += int(length)
+    return position == body_length
+
+
 def _guess_control_number(entries, body: bytes) -> str | None:
     if not entries or entries[0][0] != "001":
         return None
@@ -179,14 +189,16 @@ def _guess_control_number(entries, body: bytes) -> str | None:
     return text[:64] or None
 
 
-def _repair_note(chunk: Chunk, data: bytes, entries, body: bytes) -> str | None:
+def _repair_note(chunk: Chunk, data: bytes, entries, body: bytes, base_address: int) -> str | None:
     notes = []
+    if data[BASE_ADDRESS] != b"%05d" % base_address:
+        notes.append(f"địa chỉ cơ sở trong đầu biểu sai (thực là {base_address})")
     declared = _declared_length(data)
     actual = len(data) + 1
     if declared != actual:
         notes.append(f"độ dài khai báo {declared} khác độ dài thực {actual} byte")
     if not chunk.terminated:
         notes.append("thiếu ký tự kết thúc bản ghi 0x1D")
-    if _fields_by_offsets(entries, body) is None:
+    if not _offsets_consistent(entries, len(body)):
         notes.append("vị trí trong danh mục sai, đã đọc trường theo ký tự kết thúc trường")
     return "; ".join(notes) or None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
 
 from catalog import legacy_tables as tables
@@ -46,6 +47,7 @@ def _vni_decoding_map() -> dict[int, str]:
     for letter, seen in _vni_letters().items():
         if len(seen) == 1 and seen[0] >= 0x80:
             mapping[seen[0]] = letter
+    # A mark byte becomes combining marks that NFC joins to the letter before it ("aù" → "á").
     for byte, marks in tables.VNI_MARKS.items():
         mapping[byte] = mapping[byte - 0x20] = marks
     return mapping
@@ -96,6 +98,34 @@ def _tcvn3_spelling(ch: str) -> str:
 def vni_encode(text: str, errors: str = "strict") -> bytes:
     """Encode text as VNI-Windows bytes."""
     return codecs.charmap_encode(nfc(text), errors, VNI_ENCODING)[0]
+
+
+def utf8_with_tcvn3(data: bytes) -> str:
+    """Decode UTF-8 to NFC text, reading any byte that is not valid UTF-8 as TCVN3."""
+    return nfc(data.decode("utf-8", _REPAIR))
+
+
+def tcvn3_repaired_words(data: bytes) -> list[str]:
+    """List the words that utf8_with_tcvn3 changes by reading invalid UTF-8 bytes as TCVN3."""
+    marked = data.decode("utf-8", _MARK)
+    words = (match.group(0) for match in _MARKED_WORD.finditer(marked))
+    return [nfc(word.replace(_OPEN, "").replace(_CLOSE, "")) for word in words if _OPEN in word]
+
+
+def _tcvn3_for_bad_bytes(error: UnicodeDecodeError) -> tuple[str, int]:
+    return tcvn3_decode(error.object[error.start : error.end]), error.end
+
+
+def _marked_tcvn3_for_bad_bytes(error: UnicodeDecodeError) -> tuple[str, int]:
+    return _OPEN + _tcvn3_for_bad_bytes(error)[0] + _CLOSE, error.end
+
+
+# Private-use characters bracket each repair so the words around it can be found.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+_MARKED_WORD = re.compile(r"(?:[\w\u0300-\u036f]|\ue000[^\ue001]*\ue001)+")
+_REPAIR, _MARK = "catalog.tcvn3-repair", "catalog.tcvn3-mark"
+codecs.register_error(_REPAIR, _tcvn3_for_bad_bytes)
+codecs.register_error(_MARK, _marked_tcvn3_for_bad_bytes)
 
 
 def _codec(name: str, encode, decode) -> codecs.CodecInfo:

@@ -8,7 +8,8 @@ from typing import BinaryIO
 from catalog import marc_json, marc_xml
 from catalog.encoding_detect import EncodingUndecided
 from catalog.iso2709 import RECORD_TERMINATOR, Chunk, DamagedRecord, parse_chunk, split_chunks
-from catalog.marc_decode import build_record
+from catalog.marc_decode import decode_record
+from catalog.marc_writer import RecordTooLong
 from catalog.read_item import ReadItem
 
 FORMATS = ("iso2709", "marcxml", "json")
@@ -44,15 +45,19 @@ def read_chunk(position: int, chunk: Chunk, encoding: str | None = None) -> Read
     raw_bytes = chunk.data + RECORD_TERMINATOR
     try:
         raw = parse_chunk(chunk)
-        record, decision = build_record(raw, encoding)
+        decoded = decode_record(raw, encoding, raw_bytes)
     except DamagedRecord as damage:
         return ReadItem(position, chunk.offset, raw_bytes, problem=damage.reason,
                         control_number=damage.control_number)
+    except RecordTooLong as too_long:
+        return ReadItem(position, chunk.offset, raw_bytes, problem=f"Không lưu được bản ghi: {too_long}.",
+                        control_number=_control_number(raw))
     except EncodingUndecided as undecided:
         return ReadItem(position, chunk.offset, raw_bytes, problem=str(undecided),
                         control_number=_control_number(raw))
-    notes = "; ".join(note for note in (raw.repaired, decision.note) if note) or None
-    return ReadItem(position, chunk.offset, raw_bytes, record=record, encoding=decision.encoding, note=notes)
+    notes = "; ".join(note for note in (raw.repaired, decoded.note) if note) or None
+    return ReadItem(position, chunk.offset, raw_bytes, record=decoded.record, encoding=decoded.encoding,
+                    note=notes, marc=decoded.marc)
 
 
 def _control_number(raw) -> str | None:

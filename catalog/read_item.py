@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from pymarc import Record
 
+from catalog.record_data import RecordData
+
 
 @dataclass(frozen=True)
 class ReadItem:
@@ -18,3 +20,5 @@ class ReadItem:
     note: str | None = None  # what had to be repaired to read it
     problem: str | None = None
     control_number: str | None = None
+    marc: bytes | None = None  # the normalized ISO 2709 when the reader already wrote it
+    data: RecordData | None = None  # what the catalog keeps of the record, once mapped

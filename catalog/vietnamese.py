@@ -38,7 +38,7 @@ RHYMES = frozenset("""
 STOP_CODAS = ("c", "ch", "p", "t")
 
 _SPACES = re.compile(r"\s+")
-_TOKEN = re.compile(r"\w+")
+_TOKEN = re.compile(r"[^\W_]+")
 # Old-style placement: tone on the last vowel of an open oa/oe/uy rhyme (hoá, khoẻ, thuỷ).
 _OLD_STYLE = re.compile(
     r"\b([^\W\d_]*?)([oO][áàảãạÁÀẢÃẠéèẻẽẹÉÈẺẼẸ]|[uU][ýỳỷỹỵÝỲỶỸỴ])\b"
@@ -95,12 +95,12 @@ def collation_key(s: str) -> tuple:
 def _syllable_key(word: str) -> tuple[str, int]:
     if word.isdigit():
         return word.rjust(20, "0"), 0  # numbers in numeric order: Tập 2 before Tập 10
-    base, tones = split_tone(word)
+    base, tones = _split_tone(word)
     primary = "".join(_LETTER_RANK.get(ch, ch) for ch in base)
     return primary, TONE_RANK.get(tones[0], 0) if tones else 0
 
 
-def split_tone(word: str) -> tuple[str, list[str]]:
+def _split_tone(word: str) -> tuple[str, list[str]]:
     """Split a word into its NFC letters without tone and the tone marks it carried."""
     decomposed = unicodedata.normalize("NFD", word)
     tones = [ch for ch in decomposed if ch in TONE_RANK]
@@ -117,7 +117,7 @@ def is_vietnamese_syllable(word: str) -> bool:
 def _is_syllable(word: str) -> bool:
     if not _tones_sit_on_vowels(word):
         return False
-    base, tones = split_tone(word)
+    base, tones = _split_tone(word)
     if len(tones) > 1 or not all(ch in BASE_LETTERS or ch.isascii() and ch.isalpha() for ch in base):
         return False
     tone = tones[0] if tones else ""
@@ -127,7 +127,7 @@ def _is_syllable(word: str) -> bool:
 def _tones_sit_on_vowels(word: str) -> bool:
     previous = ""
     for ch in unicodedata.normalize("NFD", word):
-        if ch in TONE_RANK and previous not in "aeiouy":
+        if ch in TONE_RANK and (not previous or previous not in "aeiouy"):
             return False
         if not unicodedata.combining(ch):
             previous = ch

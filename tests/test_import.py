@@ -194,3 +194,18 @@ def test_dump_writes_one_json_object_per_record(app, runner, two_records):
     assert set(rows[0]) >= {"library", "org_code", "control_number", "title", "authors", "year", "isbns",
                             "deleted", "encoding"}
     assert rows[0]["library"] == "TVQT" and rows[0]["deleted"] is False and rows[0]["encoding"] == "utf-8"
+
+
+def test_worker_processes_import_the_same_records_in_file_order(app, tmp_path, monkeypatch):
+    from catalog import record_source
+
+    monkeypatch.setattr(record_source, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(record_source, "BATCH", 7)
+    records = [make_record(f"P{i}", copies=(("TVQT", f"DC.{i}"),)) for i in range(40)]
+    damaged = b"00026     2200025   4500\x1e\x1d"
+    path = write(tmp_path / "p.mrc", iso2709(*records[:20]) + damaged + iso2709(*records[20:]))
+    with app.app_context():
+        report = importer.import_file(database.engine(), path, workers=2)
+    assert (report.total, report.new, report.rejected) == (41, 40, 1)
+    assert report.rejections[0].position == 20
+    assert count(app, Copy) == 40
