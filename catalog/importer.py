@@ -84,6 +84,8 @@ def import_file(engine: Engine, path: Path, *, file_name: str | None = None, lib
     if fmt not in ("auto", *FORMATS):
         raise UnknownFormat(f"Định dạng “{fmt}” không được hỗ trợ; chọn một trong: auto, {', '.join(FORMATS)}.")
     checksum = _checksum(path)
+    if path.stat().st_size == 0:
+        raise UnreadableFile(f"Tệp “{file_name or path.name}” rỗng: không có bản ghi nào để nhập.")
     forced = None if encoding == "auto" else encoding
     with path.open("rb") as stream, engine.connect() as conn:
         if fmt == "auto":

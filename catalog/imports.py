@@ -30,8 +30,6 @@ def import_upload(engine: Engine, upload: BinaryIO, file_name: str, upload_dir: 
         while block := upload.read(1 << 20):
             temporary.write(block)
         temporary.flush()
-        if temporary.tell() == 0:
-            raise UnreadableFile(f"Tệp “{file_name}” rỗng.")
         return import_file(engine, Path(temporary.name), file_name=file_name, **options)
 
 

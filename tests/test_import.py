@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 import database
 from catalog import importer, record_store
 from catalog.models import Copy, ImportBatch, ImportRejection, Library, Record, RecordVersion
-from tests.factories import iso2709, make_record, write
+from tests.factories import iso2709, iso2709_in, make_record, write
 
 
 def import_cli(runner, *args):
@@ -209,3 +209,26 @@ def test_worker_processes_import_the_same_records_in_file_order(app, tmp_path, m
     assert (report.total, report.new, report.rejected) == (41, 40, 1)
     assert report.rejections[0].position == 20
     assert count(app, Copy) == 40
+
+
+@pytest.mark.parametrize("codec", ["tcvn3", "vni", "cp1258"])
+def test_legacy_vietnamese_encodings_are_detected_and_stored_as_nfc(app, runner, tmp_path, codec):
+    record = make_record("L1", title="Địa chí huyện đảo Cồn Cỏ: lịch sử và văn hóa", author="Nguyễn Thị Huế")
+    result = import_cli(runner, write(tmp_path / f"{codec}.mrc", iso2709_in(codec, record)))
+    assert "mới 1" in result.output, result.output
+    row = record_row(app, "L1")
+    assert (row.title, row.authors, row.encoding) == (
+        "Địa chí huyện đảo Cồn Cỏ: lịch sử và văn hóa", ["Nguyễn Thị Huế"], codec)
+
+
+def test_undecidable_encoding_is_rejected_with_candidates_and_can_be_forced(app, runner, tmp_path):
+    # Two short legacy words: too little text to tell TCVN3 from VNI or Windows-1258 with confidence.
+    record = make_record("U1", title="Huế", author=None, copies=())
+    record.remove_fields("260", "651")
+    path = write(tmp_path / "short.mrc", iso2709_in("tcvn3", record))
+    result = import_cli(runner, path)
+    assert "bị từ chối 1" in result.output and "--encoding" in result.output
+    assert record_row(app, "U1") is None
+    result = import_cli(runner, path, "--encoding", "tcvn3")
+    assert "mới 1" in result.output
+    assert record_row(app, "U1").title == "Huế"
