@@ -5,9 +5,10 @@ BIN := $(VENV)/bin
 DEMO := demo/dia_chi_demo.mrc
 export FLASK_APP := app
 
-.PHONY: install run test bench clean
+.PHONY: install run test bench translations clean
 
 install: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d translations >/dev/null
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +26,12 @@ test: install
 
 bench: install
 	$(BIN)/python bench/import_bench.py --records 100000
+
+# After changing user-facing strings: refresh the template and the catalogs, then translate.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -o translations/messages.pot --no-location --omit-header \
+		--ignore-dirs='.venv bench tests instance' .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

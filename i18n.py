@@ -1,7 +1,7 @@
 """Languages of the interface: Vietnamese first, English on request."""
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, get_locale
 
 LANGUAGES = ("vi", "en")
@@ -9,6 +9,8 @@ DEFAULT_LANGUAGE = "vi"
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return DEFAULT_LANGUAGE  # commands and workers speak the default language
     chosen = request.args.get("lang") or session.get("lang")
     return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
 

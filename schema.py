@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 import database
 
@@ -38,8 +39,8 @@ def init_command() -> None:
     upgrade(database.engine())
     with database.transaction() as db:
         added = seed_union(db)
-    click.echo(f"Cơ sở dữ liệu đã sẵn sàng ({current_app.config['DATABASE_URL'].split('://')[0]}); "
-               f"đã thêm {added} thư viện.")
+    click.echo(_("Cơ sở dữ liệu đã sẵn sàng (%(kind)s); đã thêm %(count)s thư viện.",
+                 kind=current_app.config["DATABASE_URL"].split("://")[0], count=added))
 
 
 def init_app(app: Flask) -> None:

@@ -1,6 +1,8 @@
 """Command-line interface of the catalog: libraries, import, dump."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 import getpass
 import json
 import os
@@ -26,7 +28,7 @@ USAGE_ERROR = 2
 
 
 def _fail(message: str) -> None:
-    click.echo(f"Lỗi: {message}", err=True)
+    click.echo(_("Lỗi: %(message)s", message=message), err=True)
     sys.exit(USAGE_ERROR)
 
 
@@ -48,7 +50,8 @@ def add_library(code: str, name: str, kind: str, org_code: str | None, province:
     try:
         with database.transaction() as db:
             library = library_service.add_library(db, code, name, kind, org_code, province)
-            click.echo(f"Đã thêm thư viện {library.code} ({library.org_code}): {library.name}")
+            click.echo(_("Đã thêm thư viện %(code)s (%(org)s): %(name)s", code=library.code, org=library.org_code,
+                         name=library.name))
     except CatalogError as error:
         _fail(error.message)
 
@@ -70,7 +73,7 @@ def import_command(files, library_code, fmt, encoding, dry_run, workers) -> None
             _fail(error.message)
     for path in files:
         if not path.is_file():
-            _fail(f"Không đọc được tệp “{path}”: tệp không tồn tại.")
+            _fail(_("Không đọc được tệp “%(name)s”: tệp không tồn tại.", name=path))
     for path in files:
         with tqdm(desc=path.name, unit=" bản ghi", file=sys.stderr, disable=None) as bar:
             try:
@@ -91,16 +94,18 @@ def _os_user() -> str:
 
 def format_report(report: ImportReport) -> str:
     """The import summary as plain text, rejections listed with position, offset, 001 and reason."""
-    head = "THỬ (không ghi gì): " if report.dry_run else ""
-    lines = [
-        f"{head}{report.file_name} [{report.format}]: {report.total} bản ghi — mới {report.new}, "
-        f"cập nhật {report.updated}, không đổi {report.unchanged}, xóa {report.deleted}, "
-        f"bị từ chối {report.rejected}" + (f", đã sửa cấu trúc {report.repaired}" if report.repaired else ""),
-    ]
+    head = _("THỬ (không ghi gì): ") if report.dry_run else ""
+    summary = _("%(file)s [%(format)s]: %(total)s bản ghi — mới %(new)s, cập nhật %(updated)s, không đổi "
+                "%(unchanged)s, xóa %(deleted)s, bị từ chối %(rejected)s", file=report.file_name,
+                format=report.format, total=report.total, new=report.new, updated=report.updated,
+                unchanged=report.unchanged, deleted=report.deleted, rejected=report.rejected)
+    if report.repaired:
+        summary += _(", đã sửa cấu trúc %(count)s", count=report.repaired)
+    lines = [head + summary]
     for rejection in report.rejections:
         offset = "" if rejection.byte_offset is None else f", byte {rejection.byte_offset}"
         control = f", 001 {rejection.control_number}" if rejection.control_number else ""
-        lines.append(f"  - bản ghi #{rejection.position + 1}{offset}{control}: {rejection.reason}")
+        lines.append(_("  - bản ghi #%(number)s", number=rejection.position + 1) + f"{offset}{control}: {rejection.reason}")
     return "\n".join(lines)
 
 

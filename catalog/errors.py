@@ -1,6 +1,8 @@
 """Typed errors of the catalog; each carries a message a librarian understands and an HTTP status."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 
 class CatalogError(Exception):
     code = 400
@@ -14,7 +16,8 @@ class UnknownLibrary(CatalogError):
     code = 404
 
     def __init__(self, code: str):
-        super().__init__(f"Không có thư viện mã “{code}”. Xem danh sách bằng lệnh: flask --app app libraries list")
+        super().__init__(_("Không có thư viện mã “%(code)s”. Xem danh sách bằng lệnh: flask --app app libraries list",
+                           code=code))
         self.library_code = code
 
 

@@ -1,6 +1,8 @@
 """Import MARC files into the union catalog: every record is new, updated, unchanged, deleted or rejected."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 import hashlib
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -82,10 +84,11 @@ def import_file(engine: Engine, path: Path, *, file_name: str | None = None, lib
                 progress: Callable[[int], None] | None = None, workers: int = 1) -> ImportReport:
     """Import one file; with dry_run everything happens in a transaction that is rolled back."""
     if fmt not in ("auto", *FORMATS):
-        raise UnknownFormat(f"Định dạng “{fmt}” không được hỗ trợ; chọn một trong: auto, {', '.join(FORMATS)}.")
+        raise UnknownFormat(_("Định dạng “%(format)s” không được hỗ trợ; chọn một trong: %(formats)s.",
+                              format=fmt, formats=", ".join(("auto", *FORMATS))))
     checksum = _checksum(path)
     if path.stat().st_size == 0:
-        raise UnreadableFile(f"Tệp “{file_name or path.name}” rỗng: không có bản ghi nào để nhập.")
+        raise UnreadableFile(_("Tệp “%(name)s” rỗng: không có bản ghi nào để nhập.", name=file_name or path.name))
     forced = None if encoding == "auto" else encoding
     with path.open("rb") as stream, engine.connect() as conn:
         if fmt == "auto":
@@ -125,7 +128,8 @@ def _checksum(path: Path) -> str:
             while block := stream.read(1 << 20):
                 digest.update(block)
     except OSError as error:
-        raise UnreadableFile(f"Không đọc được tệp “{path}”: {error.strerror or error}.") from None
+        raise UnreadableFile(_("Không đọc được tệp “%(name)s”: %(error)s.", name=path,
+                               error=error.strerror or error)) from None
     return digest.hexdigest()
 
 
@@ -171,10 +175,10 @@ def _prepare(item: ReadItem, libraries: _Libraries, rejections: list[Rejection])
     data, reason = item.data, None
     owner = libraries.owner(data)
     if not data.control_number:
-        reason = "Bản ghi không có số kiểm soát (trường 001): không thể nhận diện để cập nhật về sau."
+        reason = _("Bản ghi không có số kiểm soát (trường 001): không thể nhận diện để cập nhật về sau.")
     elif len(data.control_number) > CONTROL_NUMBER_LENGTH or len(data.org_code or "") > ORG_CODE_LENGTH:
-        reason = (f"Số kiểm soát (001) hoặc mã tổ chức (003) dài quá {CONTROL_NUMBER_LENGTH} ký tự: "
-                  "trường này có lẽ bị hỏng.")
+        reason = _("Số kiểm soát (001) hoặc mã tổ chức (003) dài quá %(limit)s ký tự: trường này có lẽ bị hỏng.",
+                   limit=CONTROL_NUMBER_LENGTH)
     elif owner is None:
         reason = _no_owner_reason(data)
     if reason is not None:
@@ -190,10 +194,10 @@ def _prepare(item: ReadItem, libraries: _Libraries, rejections: list[Rejection])
 def _no_owner_reason(data: RecordData) -> str:
     codes = _org_codes(data)
     if not codes:
-        return ("Không xác định được thư viện sở hữu: bản ghi không có trường 003 hay 852$a. "
-                "Hãy chọn thư viện khi nhập (--library).")
-    return (f"Không xác định được thư viện sở hữu: mã tổ chức “{codes[0]}” (003/852$a) không thuộc thư viện nào "
-            "trong Liên hiệp. Hãy chọn thư viện khi nhập (--library) hoặc thêm thư viện đó.")
+        return _("Không xác định được thư viện sở hữu: bản ghi không có trường 003 hay 852$a. "
+                 "Hãy chọn thư viện khi nhập (--library).")
+    return _("Không xác định được thư viện sở hữu: mã tổ chức “%(org)s” (003/852$a) không thuộc thư viện nào "
+             "trong Liên hiệp. Hãy chọn thư viện khi nhập (--library) hoặc thêm thư viện đó.", org=codes[0])
 
 
 def _flush(conn, report: ImportReport, chunk: dict, rejections: list[Rejection], dry_run: bool,

@@ -1,6 +1,8 @@
 """Import batches as librarians see them: the upload, the report, the rejected records."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 import tempfile
 from pathlib import Path
 from typing import BinaryIO
@@ -24,7 +26,7 @@ DOWNLOAD_TYPES = {
 def import_upload(engine: Engine, upload: BinaryIO, file_name: str, upload_dir: str, **options) -> ImportReport:
     """Keep the upload in a temporary file (imports stream from disk), import it, then remove it."""
     if not file_name:
-        raise UnreadableFile("Chưa chọn tệp MARC để nhập.")
+        raise UnreadableFile(_("Chưa chọn tệp MARC để nhập."))
     Path(upload_dir).mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=upload_dir, suffix=".upload") as temporary:
         while block := upload.read(1 << 20):
@@ -40,7 +42,7 @@ def recent_batches(db: Session) -> list[ImportBatch]:
 def get_batch(db: Session, batch_id: int) -> ImportBatch:
     batch = db.get(ImportBatch, batch_id)
     if batch is None:
-        raise ImportNotFound(f"Không có lần nhập số {batch_id}.")
+        raise ImportNotFound(_("Không có lần nhập số %(number)s.", number=batch_id))
     return batch
 
 

@@ -1,6 +1,8 @@
 """The Union's member libraries and the libraries they serve."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -36,9 +38,9 @@ def add_library(db: Session, code: str, name: str, kind: str = "member",
     """Add a library; its MARC organization code (003) defaults to its code."""
     code = code.strip().upper()
     if not code or not name.strip():
-        raise InvalidLibrary("Mã và tên thư viện không được để trống.")
+        raise InvalidLibrary(_("Mã và tên thư viện không được để trống."))
     if kind not in LIBRARY_KINDS:
-        raise InvalidLibrary(f"Loại thư viện phải là một trong: {', '.join(LIBRARY_KINDS)}.")
+        raise InvalidLibrary(_("Loại thư viện phải là một trong: %(kinds)s.", kinds=", ".join(LIBRARY_KINDS)))
     library = Library(code=code, name=name.strip(), kind=kind, province=province,
                       org_code=(org_code or code).strip())
     db.add(library)
@@ -46,7 +48,8 @@ def add_library(db: Session, code: str, name: str, kind: str = "member",
         db.flush()
     except IntegrityError:
         db.rollback()
-        raise LibraryExists(f"Đã có thư viện mã “{code}” hoặc mã tổ chức “{library.org_code}”.") from None
+        raise LibraryExists(_("Đã có thư viện mã “%(code)s” hoặc mã tổ chức “%(org)s”.",
+                              code=code, org=library.org_code)) from None
     return library
 
 
