@@ -1,8 +1,6 @@
 """Command-line interface of the catalog: libraries, import, dump."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
 import getpass
 import json
 import os
@@ -11,6 +9,7 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 from tqdm import tqdm
 
 import database

@@ -1,14 +1,13 @@
 """Import MARC files into the union catalog: every record is new, updated, unchanged, deleted or rejected."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
 import hashlib
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask_babel import gettext as _
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from catalog.errors import UnknownFormat, UnreadableFile

@@ -1,12 +1,11 @@
 """Import batches as librarians see them: the upload, the report, the rejected records."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
 import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
+from flask_babel import gettext as _
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
