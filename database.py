@@ -28,7 +28,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # Plain executemany lets psycopg pipeline one prepared statement; SQLAlchemy's multi-VALUES
+    # rewriting makes psycopg re-parse a query with tens of thousands of placeholders per chunk.
+    return create_engine(url, pool_pre_ping=True, use_insertmanyvalues=False)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -109,13 +109,20 @@ def _record_values(batch_id: int, prepared: PreparedRecord) -> dict:
 
 
 def _insert_records(conn: Connection, batch_id: int, records: list[PreparedRecord]) -> list[int]:
+    """Insert new records and return their ids in the same order.
+
+    A plain executemany and one query for the ids, rather than INSERT ... RETURNING: drivers run
+    executemany natively (psycopg pipelines it), which is several times faster for thousands of rows.
+    """
     if not records:
         return []
-    result = conn.execute(
-        insert(Record).returning(Record.id, sort_by_parameter_order=True),
-        [_record_values(batch_id, prepared) for prepared in records],
-    )
-    return list(result.scalars())
+    conn.execute(insert(Record), [_record_values(batch_id, prepared) for prepared in records])
+    rows = conn.execute(
+        select(Record.id, Record.library_id, Record.org_code, Record.control_number)
+        .where(Record.control_number.in_({prepared.control_number for prepared in records}))
+    ).all()
+    ids = {(row.library_id, row.org_code, row.control_number): row.id for row in rows}
+    return [ids[prepared.key] for prepared in records]
 
 
 def _update_records(conn: Connection, batch_id: int, changed: list[tuple[int, PreparedRecord]]) -> None:
