@@ -22,7 +22,9 @@ UNION_LIBRARIES = (
 
 
 def list_libraries(db: Session) -> list[Library]:
-    return list(db.scalars(select(Library).order_by(Library.kind, Library.code)))
+    """Members first, then the libraries they serve, each group by code."""
+    libraries = db.scalars(select(Library)).all()
+    return sorted(libraries, key=lambda library: (LIBRARY_KINDS.index(library.kind), library.code))
 
 
 def get_library(db: Session, code: str) -> Library:

@@ -61,3 +61,17 @@ def test_unknown_import_batch_is_a_404_in_vietnamese(client):
 def test_home_and_libraries_pages(client):
     assert "Mục lục liên hợp" in client.get("/").get_data(as_text=True)
     assert "Thư viện huyện đảo Cồn Cỏ" in client.get("/libraries").get_data(as_text=True)
+
+
+def test_import_times_show_in_vietnam_time_dd_mm_yyyy(app, client):
+    from datetime import datetime
+
+    from catalog.models import ImportBatch
+
+    location = upload(client, iso2709(make_record("W1"))).headers["Location"]
+    with app.app_context():
+        db = database.session()
+        batch = db.get(ImportBatch, int(location.rsplit("/", 1)[1]))
+        batch.started_at = datetime(2021, 3, 26, 1, 30)  # UTC
+        db.commit()
+    assert "26/03/2021 08:30" in client.get("/imports").get_data(as_text=True)
