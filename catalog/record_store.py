@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, bindparam, case, delete, insert, literal, select, update
 
+from bulk import bulk_insert
 from catalog.models import Copy, Record, RecordIdentifier, RecordVersion, utcnow
 from catalog.record_data import RecordData
 
@@ -116,7 +117,7 @@ def _insert_records(conn: Connection, batch_id: int, records: list[PreparedRecor
     """
     if not records:
         return []
-    conn.execute(insert(Record), [_record_values(batch_id, prepared) for prepared in records])
+    bulk_insert(conn, Record.__table__, [_record_values(batch_id, prepared) for prepared in records])
     rows = conn.execute(
         select(Record.id, Record.library_id, Record.org_code, Record.control_number)
         .where(Record.control_number.in_({prepared.control_number for prepared in records}))
@@ -166,10 +167,8 @@ def _replace_dependents(conn: Connection, pairs: list[tuple[int, PreparedRecord]
         identifiers += [{"record_id": record_id, "kind": "035", "value": number}
                         for number in prepared.data.system_numbers]
         identifiers += [{"record_id": record_id, "kind": "isbn", "value": isbn} for isbn in prepared.data.isbns]
-    if copies:
-        conn.execute(insert(Copy), copies)
-    if identifiers:
-        conn.execute(insert(RecordIdentifier), identifiers)
+    bulk_insert(conn, Copy.__table__, copies)
+    bulk_insert(conn, RecordIdentifier.__table__, identifiers)
 
 
 def _copy_rows(record_id: int, prepared: PreparedRecord) -> list[dict]:
