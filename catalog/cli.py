@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import getpass
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from catalog import libraries as library_service
 from catalog.errors import CatalogError
 from catalog.importer import ENCODING_CHOICES, ImportReport, import_file
 from catalog.marc_reader import FORMATS
+from catalog.record_source import DEFAULT_WORKERS
 from catalog.models import LIBRARY_KINDS
 
 libraries_cli = AppGroup("libraries", help="Thư viện thành viên và thư viện được phục vụ.")
@@ -61,7 +61,7 @@ def add_library(code: str, name: str, kind: str, org_code: str | None, province:
 @click.option("--format", "fmt", type=click.Choice(("auto", *FORMATS)), default="auto", show_default=True)
 @click.option("--encoding", type=click.Choice(ENCODING_CHOICES), default="auto", show_default=True)
 @click.option("--dry-run", is_flag=True, help="Show what would happen without writing anything.")
-@click.option("--workers", type=click.IntRange(1, 32), default=lambda: min(os.cpu_count() or 1, 4),
+@click.option("--workers", type=click.IntRange(1, 32), default=DEFAULT_WORKERS, show_default=True,
               help="Processes that read large ISO 2709 files.")
 def import_command(files, library_code, fmt, encoding, dry_run, workers) -> None:
     """Import MARC files (ISO 2709, MARCXML, MARC-in-JSON)."""

@@ -33,12 +33,13 @@ class Record(Base):
     """One library's MARC record, kept as normalized MARC plus the fields the catalog shows."""
 
     __tablename__ = "record"
-    __table_args__ = (UniqueConstraint("library_id", "org_code", "control_number"),)
+    # control_number first: the importer looks records up by 001 across libraries with this index.
+    __table_args__ = (UniqueConstraint("control_number", "library_id", "org_code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     library_id: Mapped[int] = mapped_column(ForeignKey("library.id"))
     org_code: Mapped[str] = mapped_column(String(ORG_CODE_LENGTH))
-    control_number: Mapped[str] = mapped_column(String(CONTROL_NUMBER_LENGTH), index=True)
+    control_number: Mapped[str] = mapped_column(String(CONTROL_NUMBER_LENGTH))
     marc: Mapped[bytes] = mapped_column(LargeBinary)  # ISO 2709, UTF-8, NFC
     marc_hash: Mapped[str] = mapped_column(String(64))
     encoding: Mapped[str] = mapped_column(String(32))  # as detected on import

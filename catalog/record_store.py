@@ -59,7 +59,8 @@ def store_chunk(conn: Connection, batch_id: int, records: list[PreparedRecord]) 
             outcome.updated += not prepared.data.deleted
     new_ids = _insert_records(conn, batch_id, fresh)
     _update_records(conn, batch_id, changed)
-    _replace_dependents(conn, list(zip(new_ids, fresh)) + changed)
+    _remove_dependents(conn, [record_id for record_id, _ in changed])
+    _add_dependents(conn, list(zip(new_ids, fresh)) + changed)
     return outcome
 
 
@@ -152,13 +153,15 @@ def _change_label(changed):
     return case((Record.id.in_(deleted_ids), literal("deleted")), else_=literal("updated"))
 
 
-def _replace_dependents(conn: Connection, pairs: list[tuple[int, PreparedRecord]]) -> None:
-    """Copies and identifiers follow the record's current MARC; a deleted record keeps none."""
-    if not pairs:
-        return
-    ids = [record_id for record_id, _ in pairs]
-    conn.execute(delete(Copy).where(Copy.record_id.in_(ids), Copy.source == "marc"))
-    conn.execute(delete(RecordIdentifier).where(RecordIdentifier.record_id.in_(ids)))
+def _remove_dependents(conn: Connection, ids: list[int]) -> None:
+    """Copies and identifiers follow the record's current MARC: a changed record's old ones go."""
+    if ids:
+        conn.execute(delete(Copy).where(Copy.record_id.in_(ids), Copy.source == "marc"))
+        conn.execute(delete(RecordIdentifier).where(RecordIdentifier.record_id.in_(ids)))
+
+
+def _add_dependents(conn: Connection, pairs: list[tuple[int, PreparedRecord]]) -> None:
+    """Copies and identifiers of each record's current MARC; a deleted record keeps none."""
     copies, identifiers = [], []
     for record_id, prepared in pairs:
         if prepared.data.deleted:
