@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 02:01:33.659426
+Create Date: 2026-11-26 02:38:54.396753
 """
 from alembic import op
 import sqlalchemy as sa
@@ -89,11 +89,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['import_batch_id'], ['import_batch.id'], name=op.f('fk_record_import_batch_id_import_batch')),
     sa.ForeignKeyConstraint(['library_id'], ['library.id'], name=op.f('fk_record_library_id_library')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_record')),
-    sa.UniqueConstraint('library_id', 'org_code', 'control_number', name=op.f('uq_record_library_id_org_code_control_number'))
+    sa.UniqueConstraint('control_number', 'library_id', 'org_code', name=op.f('uq_record_control_number_library_id_org_code'))
     )
-    with op.batch_alter_table('record', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_record_control_number'), ['control_number'], unique=False)
-
     op.create_table('copy',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('record_id', sa.Integer(), nullable=True),
@@ -157,9 +154,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_copy_library_id'))
 
     op.drop_table('copy')
-    with op.batch_alter_table('record', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_record_control_number'))
-
     op.drop_table('record')
     with op.batch_alter_table('import_rejection', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_import_rejection_batch_id'))
