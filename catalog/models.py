@@ -139,3 +139,17 @@ class ImportRejection(Base):
     control_number: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class RecordChange(Base):
+    """A change feed: one row per record whose data or copies changed, written in the same transaction.
+
+    Whatever derives from the catalog (the search index) reads the feed after its last seen id, so a
+    crash between a commit and the derived write loses nothing.
+    """
+
+    __tablename__ = "record_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(index=True)  # no foreign key: the feed outlives what it names
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, bindparam, case, delete, insert, literal, select, update
 
 from bulk import bulk_insert
+from catalog.changes import record_changed
 from catalog.models import Copy, Record, RecordIdentifier, RecordVersion, utcnow
 from catalog.record_data import RecordData
 
@@ -61,6 +62,7 @@ def store_chunk(conn: Connection, batch_id: int, records: list[PreparedRecord]) 
     _update_records(conn, batch_id, changed)
     _remove_dependents(conn, [record_id for record_id, _ in changed])
     _add_dependents(conn, list(zip(new_ids, fresh)) + changed)
+    record_changed(conn, new_ids + [record_id for record_id, _ in changed])
     return outcome
 
 

@@ -232,3 +232,15 @@ def test_undecidable_encoding_is_rejected_with_candidates_and_can_be_forced(app,
     result = import_cli(runner, path, "--encoding", "tcvn3")
     assert "mới 1" in result.output
     assert record_row(app, "U1").title == "Huế"
+
+
+def test_change_feed_names_new_and_changed_records_only(app, runner, tmp_path, two_records):
+    from catalog.changes import changes_after
+
+    import_cli(runner, two_records)
+    import_cli(runner, two_records)  # unchanged: nothing new in the feed
+    import_cli(runner, write(tmp_path / "v2.mrc", iso2709(make_record("QT1", title="Bản mới"))))
+    with app.app_context():
+        changes = changes_after(database.session(), 0, 100)
+    qt1, qt2 = record_row(app, "QT1").id, record_row(app, "QT2").id
+    assert sorted(record_id for _, record_id in changes) == sorted([qt1, qt2, qt1])

@@ -1,0 +1,26 @@
+"""The catalog's change feed: which records changed, in commit order, for whatever derives from them."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, func, select
+from sqlalchemy.orm import Session
+
+from bulk import bulk_insert
+from catalog.models import RecordChange
+
+
+def record_changed(conn: Connection, record_ids: Iterable[int]) -> None:
+    """Note, in the caller's transaction, that these records (or their copies) changed."""
+    bulk_insert(conn, RecordChange.__table__, [{"record_id": record_id} for record_id in set(record_ids)])
+
+
+def changes_after(db: Session | Connection, change_id: int, limit: int) -> list[tuple[int, int]]:
+    """(change id, record id) pairs after change_id, oldest first."""
+    query = (select(RecordChange.id, RecordChange.record_id).where(RecordChange.id > change_id)
+             .order_by(RecordChange.id).limit(limit))
+    return [(row.id, row.record_id) for row in db.execute(query)]
+
+
+def latest_change(db: Session | Connection) -> int:
+    return db.execute(select(func.coalesce(func.max(RecordChange.id), 0))).scalar_one()
