@@ -10,6 +10,7 @@ import database
 import i18n
 import schema
 from catalog import init_app as init_catalog
+from search_index import init_app as init_search
 
 HERE = Path(__file__).resolve().parent
 
@@ -34,4 +35,5 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     schema.init_app(app)
     init_catalog(app)
+    init_search(app)
     return app

@@ -3,11 +3,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from blinker import Namespace
+from flask import current_app, has_app_context
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from bulk import bulk_insert
 from catalog.models import RecordChange
+
+
+# Sent (sender: the Flask app) after a transaction that changed records has committed.
+catalog_changed = Namespace().signal("catalog-changed")
 
 
 def record_changed(conn: Connection, record_ids: Iterable[int]) -> None:
@@ -24,3 +30,9 @@ def changes_after(db: Session | Connection, change_id: int, limit: int) -> list[
 
 def latest_change(db: Session | Connection) -> int:
     return db.execute(select(func.coalesce(func.max(RecordChange.id), 0))).scalar_one()
+
+
+def notify_changed() -> None:
+    """Tell whoever follows the catalog that committed changes are waiting in the feed."""
+    if has_app_context():
+        catalog_changed.send(current_app._get_current_object())

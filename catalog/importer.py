@@ -10,6 +10,7 @@ from pathlib import Path
 from flask_babel import gettext as _
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from catalog.changes import notify_changed
 from catalog.errors import UnknownFormat, UnreadableFile
 from catalog.marc_reader import FORMATS, SNIFF_BYTES, detect_format
 from catalog.models import (CONTROL_NUMBER_LENGTH, ORG_CODE_LENGTH, ImportBatch, ImportRejection, Library,
@@ -103,10 +104,13 @@ def import_file(engine: Engine, path: Path, *, file_name: str | None = None, lib
         except BaseException:
             if not dry_run and report.batch_id is not None:
                 _mark_interrupted(conn, report.batch_id)
+                notify_changed()  # the chunks committed before the failure are in the catalog
             raise
         finally:
             if dry_transaction is not None:
                 dry_transaction.rollback()
+    if not dry_run:
+        notify_changed()
     return report
 
 

@@ -1,0 +1,12 @@
+"""The search index: derived from the catalog, kept in step through the catalog's change feed."""
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from catalog.changes import catalog_changed
+    from search_index import cli, views
+    from search_index.sync import sync_after_change
+
+    app.cli.add_command(cli.search_cli)
+    app.register_blueprint(views.bp)
+    catalog_changed.connect(sync_after_change, sender=app, weak=False)

@@ -1,0 +1,51 @@
+"""Reading the catalog's records and their holdings, for pages, the API and derived indexes."""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from catalog.models import Copy, Library, Record
+
+
+@dataclass(frozen=True)
+class LibraryHolding:
+    """How many copies of a record one library holds."""
+
+    library: str  # code
+    name: str
+    copies: int
+    call_numbers: tuple[str, ...] = ()
+
+
+def records_by_id(db: Session, ids) -> dict[int, Record]:
+    query = select(Record).options(joinedload(Record.library)).where(Record.id.in_(list(ids)))
+    return {record.id: record for record in db.scalars(query)}
+
+
+def all_record_ids(db: Session, batch: int = 5000) -> Iterator[list[int]]:
+    """Every record id, in batches, oldest first."""
+    last = 0
+    while ids := list(db.scalars(select(Record.id).where(Record.id > last).order_by(Record.id).limit(batch))):
+        yield ids
+        last = ids[-1]
+
+
+def holdings_by_record(db: Session, ids) -> dict[int, list[LibraryHolding]]:
+    """Copies per holding library for each record; a record without copies has no holdings here."""
+    query = (
+        select(Copy.record_id, Library.code, Library.name, func.count(Copy.id),
+               func.min(Copy.call_number), func.max(Copy.call_number))
+        .join(Library, Library.id == Copy.library_id)
+        .where(Copy.record_id.in_(list(ids)))
+        .group_by(Copy.record_id, Library.code, Library.name)
+        .order_by(Library.code)
+    )
+    holdings: dict[int, list[LibraryHolding]] = defaultdict(list)
+    for record_id, code, name, copies, first_call, last_call in db.execute(query):
+        calls = tuple(dict.fromkeys(call for call in (first_call, last_call) if call))
+        holdings[record_id].append(LibraryHolding(code, name, copies, calls))
+    return holdings

@@ -1,0 +1,49 @@
+"""Index documents built from catalog rows: pure functions, no index and no database here."""
+from __future__ import annotations
+
+from catalog.records import LibraryHolding
+from catalog.vietnamese import collation_key, normalize_tone_placement
+
+DECADE = 10
+
+
+def build_document(record, holdings: list[LibraryHolding]) -> dict:
+    """The fields of one record's document; `record` is a catalog Record row."""
+    libraries = [holding.library for holding in holdings] or [record.library.code]
+    text = [record.title or "", *record.authors, *record.subjects, *record.places, record.publisher or "",
+            *record.series, record.edition_statement or ""]
+    document = {
+        "id": str(record.id),
+        "edition": str(record.id),  # until editions exist, each record is its own union entry
+        "title": record.title or "", "title_exact": record.title or "",
+        "text": "\n".join(text), "text_exact": "\n".join(text),
+        "author": "\n".join(record.authors), "subject": "\n".join(record.subjects),
+        "place": "\n".join(record.places), "publisher": record.publisher or "",
+        "series": "\n".join(record.series), "isbn": " ".join(record.isbns),
+        "library": " ".join(libraries), "call_number": "\n".join(
+            number for holding in holdings for number in holding.call_numbers),
+        "language": record.language or "und", "title_sort": sort_key(record.title or ""),
+        "library_facet": ",".join(libraries), "place_facet": facet_values(record.places),
+        "subject_facet": facet_values(record.subjects),
+        "publisher_facet": facet_value(record.publisher or ""),
+    }
+    if record.year:
+        document |= {"year": record.year, "decade": record.year // DECADE * DECADE}
+    return document
+
+
+def facet_value(text: str) -> str:
+    """One spelling per facet value: NFC and the new tone placement, so Thanh Hoá and Thanh Hóa count once."""
+    return normalize_tone_placement(text.strip()).replace(",", " ")
+
+
+def facet_values(values) -> str:
+    return ",".join(sorted({facet_value(value) for value in values if value.strip()}))
+
+
+def sort_key(title: str) -> str:
+    """Vietnamese alphabetical order as a string the index can sort on: letters first, then tones."""
+    syllables, _original = collation_key(title)
+    letters = " ".join(letters for letters, _tone in syllables)
+    tones = "".join(str(tone) for _letters, tone in syllables)
+    return f"{letters}\x00{tones}"

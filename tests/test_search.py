@@ -1,0 +1,128 @@
+"""Searching the union catalog in Vietnamese: what a reader typing in the search box gets back."""
+from __future__ import annotations
+
+import pytest
+
+import database
+from catalog.importer import import_file
+from search_index import indexer
+from tests.factories import iso2709, make_record, write
+
+RECORDS = [
+    make_record("S1", title="Đường lên đỉnh Trường Sơn", author="Nguyễn Văn Đường", isbn="978-604-57-1405-8",
+                copies=(("TVQT", "DC.1"), ("TVQT", "DC.2"), ("TVCC", "CC.1"))),
+    make_record("S2", title="Dương Văn An và Ô châu cận lục", author="Trần Dương", year="2001"),
+    make_record("S3", org="TVTH", title="Địa chí Thanh Hoá", author="Lê Hoá", copies=(("TVTH", "TH.1"),),
+                year="2000"),
+    make_record("S4", org="TVQB", title="Lịch sử Quảng Bình", author="Phan Thị Duong", copies=(("TVQB", "QB.1"),),
+                year="1995"),
+]
+
+
+@pytest.fixture
+def catalog(app, tmp_path):
+    with app.app_context():
+        import_file(database.engine(), write(tmp_path / "s.mrc", iso2709(*RECORDS)))
+    return app
+
+
+def api(client, **params):
+    response = client.get("/api/search", query_string=params)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def titles(answer) -> list[str]:
+    return [hit["title"] for hit in answer["hits"]]
+
+
+@pytest.mark.parametrize("typed", ["dia chi thanh hoa", "Địa chí Thanh Hóa", "địa chí Thanh Hoá", "DIA CHI THANH HOA"])
+def test_with_or_without_diacritics_and_either_tone_placement(catalog, client, typed):
+    assert titles(api(client, q=typed)) == ["Địa chí Thanh Hoá"]
+
+
+@pytest.mark.parametrize("typed, first", [
+    ("đường", "Đường lên đỉnh Trường Sơn"),
+    ("dương", "Dương Văn An và Ô châu cận lục"),
+])
+def test_exact_diacritics_rank_first(catalog, client, typed, first):
+    answer = api(client, q=typed)
+    assert titles(answer)[0] == first
+    assert answer["total"] >= 2  # the folded form finds the other spellings too
+
+
+@pytest.mark.parametrize("typed", ["9786045714058", "978-604-57-1405-8", "6045714059", "604-57-1405-9"])
+def test_isbn_10_and_13_with_or_without_hyphens_find_the_same_book(catalog, client, typed):
+    assert titles(api(client, q=typed)) == ["Đường lên đỉnh Trường Sơn"]
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("tacgia:Phan", ["Lịch sử Quảng Bình"]),
+    ("author:phan", ["Lịch sử Quảng Bình"]),
+    ("nhande:lich su", ["Lịch sử Quảng Bình"]),
+    ("Quang Bi*", ["Lịch sử Quảng Bình"]),
+    ('"lich su quang binh"', ["Lịch sử Quảng Bình"]),
+])
+def test_fields_aliases_prefixes_and_phrases(catalog, client, typed, expected):
+    assert titles(api(client, q=typed)) == expected
+
+
+def test_hits_show_holdings_and_records(catalog, client):
+    (hit,) = api(client, q="Trường Sơn")["hits"]
+    assert hit["holdings"] == [{"library": "TVCC", "name": "Thư viện huyện đảo Cồn Cỏ", "copies": 1},
+                               {"library": "TVQT", "name": "Thư viện tỉnh Quảng Trị", "copies": 2}]
+    assert hit["records"] == [{"library": "TVQT", "control_number": "S1"}]
+    assert set(hit) >= {"edition", "title", "authors", "year", "records", "holdings"}
+
+
+def test_facets_count_and_filter(catalog, client):
+    answer = api(client, q="")
+    libraries = {facet["value"]: facet["count"] for facet in answer["facets"]["library"]}
+    assert libraries == {"TVQT": 2, "TVCC": 1, "TVTH": 1, "TVQB": 1}
+    assert titles(api(client, q="", library="TVCC")) == ["Đường lên đỉnh Trường Sơn"]
+    assert set(titles(api(client, q="", year_from=1996, year_to=2001))) == {
+        "Địa chí Thanh Hoá", "Dương Văn An và Ô châu cận lục"}
+
+
+def test_sort_by_title_in_vietnamese_order_and_by_year(catalog, client):
+    assert titles(api(client, q="", sort="title")) == [
+        "Dương Văn An và Ô châu cận lục", "Địa chí Thanh Hoá", "Đường lên đỉnh Trường Sơn", "Lịch sử Quảng Bình"]
+    assert [hit["year"] for hit in api(client, q="", sort="year")["hits"]] == [2006, 2001, 2000, 1995]
+
+
+def test_did_you_mean(catalog, client):
+    answer = api(client, q="Quang Binhh")
+    assert answer["total"] == 0 and answer["suggestion"]
+
+
+@pytest.mark.parametrize("params", [{"q": '"unbalanced'}, {"q": "*"}, {"q": "tacgia:"}, {"q": "((("}])
+def test_unreadable_queries_never_fail(catalog, client, params):
+    assert client.get("/api/search", query_string=params).status_code == 200
+
+
+@pytest.mark.parametrize("params", [{"page": "-1"}, {"per_page": "100000"}, {"sort": "drop table"},
+                                    {"year_from": "abc"}])
+def test_bad_parameters_get_a_clear_400(catalog, client, params):
+    response = client.get("/api/search", query_string=params)
+    assert response.status_code == 400 and response.get_json()["error"]
+
+
+def test_a_crash_between_commit_and_index_is_caught_up_by_sync(app, tmp_path, monkeypatch):
+    from search_index import sync as sync_module
+
+    monkeypatch.setattr(sync_module.indexer, "sync", lambda *args: (_ for _ in ()).throw(SystemExit("killed")))
+    with app.app_context():
+        with pytest.raises(SystemExit):
+            import_file(database.engine(), write(tmp_path / "k.mrc", iso2709(RECORDS[3])))
+        monkeypatch.undo()
+        client = app.test_client()
+        assert api(client, q="Quảng Bình")["total"] == 0  # committed, not yet indexed
+        assert indexer.sync(database.session(), app.config["INDEX_DIR"]) == 1
+        assert titles(api(client, q="Quảng Bình")) == ["Lịch sử Quảng Bình"]
+
+
+def test_rebuild_and_search_page(catalog, client, runner):
+    result = runner.invoke(args=["search", "rebuild"])
+    assert "Đã lập chỉ mục 4 bản ghi" in result.output
+    page = client.get("/search", query_string={"q": "truong son"}).get_data(as_text=True)
+    assert "Đường lên đỉnh Trường Sơn" in page and "Thư viện huyện đảo Cồn Cỏ: 1 bản" in page
