@@ -19,6 +19,7 @@ $(VENV)/.installed: requirements.txt
 run: install
 	$(BIN)/flask --app app init
 	$(BIN)/flask --app app catalog import $(DEMO)
+	$(BIN)/flask --app app search sync
 	$(BIN)/flask --app app run --host 127.0.0.1 --port 5000
 
 test: install
