@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from tqdm import tqdm
 
 import database
@@ -65,23 +67,25 @@ def add_library(code: str, name: str, kind: str, org_code: str | None, province:
               help="Processes that read large ISO 2709 files.")
 def import_command(files, library_code, fmt, encoding, dry_run, workers) -> None:
     """Import MARC files (ISO 2709, MARCXML, MARC-in-JSON)."""
-    if library_code:
-        try:
+    for path in files:  # every argument is checked before anything is written
+        if not path.is_file() or not os.access(path, os.R_OK):
+            _fail(_("Không đọc được tệp “%(name)s”: tệp không tồn tại hoặc không có quyền đọc.", name=path))
+        if path.stat().st_size == 0:
+            _fail(_("Tệp “%(name)s” rỗng: không có bản ghi nào để nhập.", name=path))
+    try:
+        if library_code:
             library_code = library_service.get_library(database.session(), library_code).code
-        except CatalogError as error:
-            _fail(error.message)
-    for path in files:
-        if not path.is_file():
-            _fail(_("Không đọc được tệp “%(name)s”: tệp không tồn tại.", name=path))
-    for path in files:
-        with tqdm(desc=path.name, unit=" bản ghi", file=sys.stderr, disable=None) as bar:
-            try:
+        for path in files:
+            with tqdm(desc=path.name, unit=" bản ghi", file=sys.stderr, disable=None) as bar:
                 report = import_file(database.engine(), path, library_code=library_code, fmt=fmt,
                                      encoding=encoding, dry_run=dry_run, user=f"cli:{_os_user()}",
                                      progress=bar.update, workers=workers)
-            except CatalogError as error:
-                _fail(error.message)
-        click.echo(format_report(report))
+            click.echo(format_report(report))
+    except CatalogError as error:
+        _fail(error.message)
+    except (OperationalError, ProgrammingError) as error:
+        _fail(_("Không dùng được cơ sở dữ liệu (%(error)s). Đã chạy “flask --app app init” chưa?",
+                error=str(error.orig).strip().splitlines()[0]))
 
 
 def _os_user() -> str:

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from catalog.changes import notify_changed
 from catalog.errors import UnknownFormat, UnreadableFile
+from catalog.libraries import normalize_org_code
 from catalog.marc_reader import FORMATS, SNIFF_BYTES, detect_format
 from catalog.models import (CONTROL_NUMBER_LENGTH, ORG_CODE_LENGTH, ImportBatch, ImportRejection, Library,
                             utcnow)
@@ -56,7 +57,7 @@ class _Libraries:
 
     def __init__(self, conn: Connection, library_code: str | None):
         rows = conn.execute(select(Library.id, Library.code, Library.org_code)).all()
-        self.by_org = {row.org_code.casefold(): row for row in rows}
+        self.by_org = {normalize_org_code(row.org_code): row for row in rows}
         self.forced = next((row for row in rows if row.code == library_code), None) if library_code else None
 
     def owner(self, data: RecordData):
@@ -64,13 +65,13 @@ class _Libraries:
         if self.forced is not None:
             return self.forced
         for code in _org_codes(data):
-            row = self.by_org.get(code.casefold())
+            row = self.by_org.get(normalize_org_code(code))
             if row is not None:
                 return row
         return None
 
     def holding(self, org: str | None, default_id: int) -> int:
-        row = self.by_org.get((org or "").strip().casefold())
+        row = self.by_org.get(normalize_org_code(org or ""))
         return row.id if row is not None else default_id
 
 
@@ -154,20 +155,28 @@ def _open_batch(conn, report: ImportReport, library, checksum: str, forced: str 
 
 
 def _run(conn, report: ImportReport, libraries: _Libraries, items, dry_run: bool, progress) -> None:
-    chunk: dict[tuple, PreparedRecord] = {}
+    chunk: list[PreparedRecord] = []
     rejections: list[Rejection] = []
+    seen: dict[tuple, int] = {}  # record key -> position of its first occurrence in this file
     for item in items:
         report.total += 1
         prepared = _prepare(item, libraries, rejections)
-        if prepared is not None:
+        if prepared is not None and prepared.key in seen:
+            rejections.append(Rejection(item.position, item.offset, prepared.control_number, _(
+                "Số kiểm soát (001) “%(number)s” trùng với bản ghi #%(first)s trong cùng tệp: bản ghi sau không "
+                "được nhập để không ghi đè bản ghi trước.", number=prepared.control_number,
+                first=seen[prepared.key] + 1), item.raw))
+        elif prepared is not None:
+            seen[prepared.key] = item.position
             report.repaired += item.note is not None
-            if prepared.key in chunk:
-                _flush(conn, report, chunk, rejections, dry_run)
-            chunk[prepared.key] = prepared
+            chunk.append(prepared)
         if len(chunk) + len(rejections) >= CHUNK_SIZE:
             _flush(conn, report, chunk, rejections, dry_run)
         if progress is not None:
             progress(1)
+    if report.total == 0:  # the file itself is the one unreadable item
+        report.total = 1
+        rejections.append(Rejection(0, 0, None, _("Không tìm thấy bản ghi MARC nào trong tệp.")))
     _flush(conn, report, chunk, rejections, dry_run, final=True)
 
 
@@ -188,7 +197,7 @@ def _prepare(item: ReadItem, libraries: _Libraries, rejections: list[Rejection])
         rejections.append(Rejection(item.position, item.offset, data.control_number or item.control_number,
                                     reason, item.raw))
         return None
-    org_code = data.org_code or owner.org_code
+    org_code = normalize_org_code(data.org_code or owner.org_code)
     holders = tuple(libraries.holding(copy.holding_org, owner.id) for copy in data.copies)
     return PreparedRecord(item.position, owner.id, org_code, data.control_number, item.marc,
                           hashlib.sha256(item.marc).hexdigest(), item.encoding or "utf-8", data, holders)
@@ -203,10 +212,10 @@ def _no_owner_reason(data: RecordData) -> str:
              "trong Liên hiệp. Hãy chọn thư viện khi nhập (--library) hoặc thêm thư viện đó.", org=codes[0])
 
 
-def _flush(conn, report: ImportReport, chunk: dict, rejections: list[Rejection], dry_run: bool,
+def _flush(conn, report: ImportReport, chunk: list[PreparedRecord], rejections: list[Rejection], dry_run: bool,
            final: bool = False) -> None:
     with _unit(conn, dry_run):
-        outcome = store_chunk(conn, report.batch_id, list(chunk.values()))
+        outcome = store_chunk(conn, report.batch_id, chunk)
         if rejections:
             conn.execute(insert(ImportRejection), [
                 {"batch_id": report.batch_id, "position": r.position, "byte_offset": r.byte_offset,

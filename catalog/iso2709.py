@@ -23,7 +23,9 @@ ENTRY_FIELD_LENGTH = slice(3, 7)
 ENTRY_FIELD_START = slice(7, 12)
 READ_BLOCK = 1 << 20
 # Line breaks, NULs and DOS end-of-file marks that exports leave between records.
-PADDING = b"\r\n\x00\x1a "
+PADDING = b"\r\n\x00\x1a \xef\xbb\xbf"  # the last three: a UTF-8 byte-order mark before the first leader
+# No record may be longer than ISO 2709 allows; beyond twice that without a terminator is not a record.
+MAX_CHUNK = 2 * 99999
 
 # A leader that starts right after a field terminator: what is left of a record whose own 0x1D is missing.
 EMBEDDED_LEADER = re.compile(rb"\x1e(?=\d{5}[ -~]{7}\d{5}[ -~]{7}[0-9A-Za-z]{3}\d{9})")
@@ -45,6 +47,7 @@ class Chunk:
     offset: int
     data: bytes
     terminated: bool  # False when the file ended before a record terminator
+    oversized: bool = False  # longer than any record can be, with no terminator: only its start is kept
 
 
 @dataclass(frozen=True)
@@ -68,11 +71,27 @@ def split_chunks(stream: BinaryIO) -> Iterator[Chunk]:
         pending += block
         *complete, pending = pending.split(RECORD_TERMINATOR)
         for data in complete:
-            if data.strip(PADDING):
+            if len(data) > MAX_CHUNK:
+                yield Chunk(offset, data[:MAX_CHUNK], terminated=False, oversized=True)
+            elif data.strip(PADDING):
                 yield from _cut_embedded(offset, data, terminated=True)
             offset += len(data) + 1
+        if len(pending) > MAX_CHUNK:
+            # Memory stays flat on a file with no terminators: report where it starts, skip to the next one.
+            yield Chunk(offset, pending[:MAX_CHUNK], terminated=False, oversized=True)
+            offset, pending = _skip_unterminated(stream, offset, pending)
     if pending.strip(PADDING):
         yield from _cut_embedded(offset, pending, terminated=False)
+
+
+def _skip_unterminated(stream: BinaryIO, offset: int, pending: bytes) -> tuple[int, bytes]:
+    """Drop bytes up to and including the next record terminator; return where reading resumes."""
+    while (cut := pending.find(RECORD_TERMINATOR)) < 0:
+        offset += len(pending)
+        pending = stream.read(READ_BLOCK)
+        if not pending:
+            return offset, b""
+    return offset + cut + 1, pending[cut + 1 :]
 
 
 def _cut_embedded(offset: int, data: bytes, terminated: bool) -> Iterator[Chunk]:
@@ -99,7 +118,7 @@ def parse_chunk(chunk: Chunk) -> RawRecord:
     try:
         return _parse(chunk)
     except DamagedRecord as damage:
-        truncation = _truncation(chunk)
+        truncation = None if chunk.oversized else _truncation(chunk)
         if truncation is None:
             raise
         raise DamagedRecord(truncation, damage.control_number) from None
@@ -107,6 +126,9 @@ def parse_chunk(chunk: Chunk) -> RawRecord:
 
 def _parse(chunk: Chunk) -> RawRecord:
     data = chunk.data
+    if chunk.oversized:
+        raise DamagedRecord(f"Không có ký tự kết thúc bản ghi (0x1D) trong hơn {MAX_CHUNK} byte: "
+                            "đây không phải một bản ghi ISO 2709; đã bỏ qua đến ký tự kết thúc kế tiếp.")
     if len(data) < LEADER_LENGTH + 1:
         raise DamagedRecord(f"Bản ghi quá ngắn ({len(data)} byte), không có đầu biểu (leader) đủ 24 ký tự.")
     try:

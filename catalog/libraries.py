@@ -21,6 +21,11 @@ UNION_LIBRARIES = (
 )
 
 
+def normalize_org_code(code: str) -> str:
+    """Organization codes (003, 852$a) are compared without regard to case or surrounding spaces."""
+    return code.strip().upper()
+
+
 def list_libraries(db: Session) -> list[Library]:
     """Members first, then the libraries they serve, each group by code."""
     libraries = db.scalars(select(Library)).all()
@@ -43,7 +48,7 @@ def add_library(db: Session, code: str, name: str, kind: str = "member",
     if kind not in LIBRARY_KINDS:
         raise InvalidLibrary(_("Loại thư viện phải là một trong: %(kinds)s.", kinds=", ".join(LIBRARY_KINDS)))
     library = Library(code=code, name=name.strip(), kind=kind, province=province,
-                      org_code=(org_code or code).strip())
+                      org_code=normalize_org_code(org_code or code))
     db.add(library)
     try:
         db.flush()
@@ -60,7 +65,7 @@ def seed_union(db: Session) -> int:
     added = 0
     for code, name, province, kind in UNION_LIBRARIES:
         if code not in existing:
-            db.add(Library(code=code, name=name, province=province, kind=kind, org_code=code))
+            db.add(Library(code=code, name=name, province=province, kind=kind, org_code=normalize_org_code(code)))
             added += 1
     db.flush()
     return added

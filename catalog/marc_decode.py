@@ -87,10 +87,11 @@ def _field_from_text(tag: str, text: str) -> Field:
     if is_control_tag(tag):
         return Field(tag=tag, data=text)
     head, *parts = text.split("\x1f")
-    if len(head) != 2:
-        head = head[:2].ljust(2)
-    return Field(tag=tag, indicators=Indicators(head[0], head[1]),
-                 subfields=[Subfield(part[0], part[1:]) for part in parts if part])
+    indicators, orphan = head[:2].ljust(2), head[2:]
+    subfields = [Subfield(part[0], part[1:]) for part in parts if part]
+    if orphan:  # text with no subfield code: keep it as $a rather than lose it
+        subfields.insert(0, Subfield("a", orphan))
+    return Field(tag=tag, indicators=Indicators(indicators[0], indicators[1]), subfields=subfields)
 
 
 def unicode_leader(leader: str) -> str:
@@ -103,6 +104,8 @@ def _split_field(field: RawField) -> tuple[str, Indicators | None, list[tuple[st
         return field.tag, None, [("", field.data)]
     head, *subfields = field.data.split(SUBFIELD_DELIMITER)
     parts = [(part[:1].decode("latin-1"), part[1:]) for part in subfields if part]
+    if head[2:]:  # text with no subfield code: keep it as $a rather than lose it
+        parts.insert(0, ("a", head[2:]))
     return field.tag, _indicators(head), parts
 
 

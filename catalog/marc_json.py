@@ -18,24 +18,26 @@ class InvalidJsonRecord(ValueError):
 
 
 def read_items(stream: BinaryIO) -> Iterator:
-    """Yield ReadItems; NDJSON is read line by line so large files stream."""
+    """Yield ReadItems; one record per line (NDJSON) is read line by line so large files stream."""
+    blank = b""
     first = stream.readline()
-    rest = stream.peek(1) if hasattr(stream, "peek") else b""
-    if _is_json_object(first) and rest.strip():
-        yield from _read_lines(first, stream)
+    while first and not first.strip():
+        blank += first
+        first = stream.readline()
+    if _looks_like_ndjson(first, stream):
+        yield from _read_lines(first, stream, offset=len(blank))
     else:
         yield from _read_document(first + stream.read())
 
 
-def _is_json_object(line: bytes) -> bool:
-    try:
-        return isinstance(json.loads(line), dict)
-    except ValueError:
-        return False
+def _looks_like_ndjson(first: bytes, stream: BinaryIO) -> bool:
+    """A first line that is a whole object (or a broken line beginning one) followed by more lines."""
+    more = stream.peek(1) if hasattr(stream, "peek") else b""
+    return first.lstrip().startswith(b"{") and first.rstrip().endswith(b"}") and bool(more.strip())
 
 
-def _read_lines(first: bytes, stream: BinaryIO) -> Iterator:
-    offset, position, line = 0, 0, first
+def _read_lines(first: bytes, stream: BinaryIO, offset: int = 0) -> Iterator:
+    position, line = 0, first
     while line:
         if line.strip():
             yield _item(position, offset, line.rstrip(b"\r\n"), _parse(line))
@@ -55,7 +57,8 @@ def _read_document(data: bytes) -> Iterator:
     try:
         document = json.loads(data)
     except ValueError as error:
-        yield ReadItem(0, 0, data[:65536], problem=f"Tệp JSON không hợp lệ: {error}.")
+        # The file as a whole is the unreadable thing: the library has it already, nothing to hand back.
+        yield ReadItem(0, 0, b"", problem=f"Tệp JSON không hợp lệ: {error}. Không đọc được bản ghi nào.")
         return
     objects = document if isinstance(document, list) else [document]
     for position, obj in enumerate(objects):
@@ -90,6 +93,8 @@ def _field(entry) -> Field:
     if not isinstance(entry, dict) or len(entry) != 1:
         raise InvalidJsonRecord("Mỗi trường MARC-in-JSON phải là một đối tượng có đúng một nhãn.")
     (tag, value), = entry.items()
+    if not (isinstance(tag, str) and len(tag) == 3 and tag.isalnum()):
+        raise InvalidJsonRecord(f"Nhãn trường “{tag}” không hợp lệ (cần 3 ký tự chữ hoặc số).")
     if is_control_tag(tag):
         if not isinstance(value, str):
             raise InvalidJsonRecord(f"Trường điều khiển {tag} phải là chuỗi.")
@@ -101,9 +106,15 @@ def _field(entry) -> Field:
         if not isinstance(sub, dict) or len(sub) != 1 or not isinstance(next(iter(sub.values())), str):
             raise InvalidJsonRecord(f"Phân trường của trường {tag} không hợp lệ.")
         (code, text), = sub.items()
+        if len(code) != 1:
+            raise InvalidJsonRecord(f"Mã phân trường “{code}” của trường {tag} không hợp lệ (cần đúng 1 ký tự).")
         subfields.append(Subfield(code, text))
-    indicators = Indicators(str(value.get("ind1", " "))[:1] or " ", str(value.get("ind2", " "))[:1] or " ")
+    indicators = Indicators(_indicator(value.get("ind1")), _indicator(value.get("ind2")))
     return Field(tag=tag, indicators=indicators, subfields=subfields)
+
+
+def _indicator(value) -> str:
+    return value[:1] if isinstance(value, str) and value else " "
 
 
 def _control_number(obj) -> str | None:

@@ -42,7 +42,7 @@ def read_items(stream: BinaryIO, fmt: str = "auto", encoding: str | None = None)
 
 def read_chunk(position: int, chunk: Chunk, encoding: str | None = None) -> ReadItem:
     """Parse and decode one ISO 2709 record; damage and undecidable encodings become problems."""
-    raw_bytes = chunk.data + RECORD_TERMINATOR
+    raw_bytes, raw = chunk.data + RECORD_TERMINATOR, None
     try:
         raw = parse_chunk(chunk)
         decoded = decode_record(raw, encoding, raw_bytes)
@@ -55,13 +55,16 @@ def read_chunk(position: int, chunk: Chunk, encoding: str | None = None) -> Read
     except EncodingUndecided as undecided:
         return ReadItem(position, chunk.offset, raw_bytes, problem=str(undecided),
                         control_number=_control_number(raw))
+    except Exception as error:  # noqa: BLE001 - one odd record must not stop the file
+        return ReadItem(position, chunk.offset, raw_bytes, control_number=_control_number(raw),
+                        problem=f"Lỗi không lường trước khi đọc bản ghi ({type(error).__name__}: {error}).")
     notes = "; ".join(note for note in (raw.repaired, decoded.note) if note) or None
     return ReadItem(position, chunk.offset, raw_bytes, record=decoded.record, encoding=decoded.encoding,
                     note=notes, marc=decoded.marc)
 
 
 def _control_number(raw) -> str | None:
-    for field in raw.fields:
+    for field in raw.fields if raw is not None else ():
         if field.tag == "001":
             return field.data.decode("ascii", "replace").strip() or None
     return None

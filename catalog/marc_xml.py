@@ -92,6 +92,9 @@ def read_items(stream: BinaryIO) -> Iterator:
             handler.done.clear()
         parser.close()
     except SAXParseException as error:
+        for record, problem in handler.done:  # records that closed before the error are whole
+            yield _item(position, record, problem)
+            position += 1
         yield ReadItem(position, None, b"", problem=(
             f"Tệp XML hỏng ở dòng {error.getLineNumber()}, cột {error.getColumnNumber()}: "
             f"{error.getMessage()}. Các bản ghi từ đây đến cuối tệp không đọc được."))

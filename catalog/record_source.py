@@ -7,6 +7,7 @@ process writes to the database. At most a few batches are in flight, so memory s
 from __future__ import annotations
 
 import gc
+import re
 import multiprocessing
 import os
 import sys
@@ -18,11 +19,13 @@ from typing import BinaryIO
 
 from catalog.iso2709 import Chunk, split_chunks
 from catalog.marc_mapping import map_record
-from catalog.marc_reader import SNIFF_BYTES, detect_format, read_chunk, read_items
+from catalog.marc_reader import read_chunk, read_items
 from catalog.marc_writer import RecordTooLong, to_iso2709
 from catalog.read_item import ReadItem
 
 BATCH = 500
+# NUL and other C0 controls (tab, line breaks aside) and lone surrogates: no database stores them as text.
+UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 IN_FLIGHT_PER_WORKER = 2
 PARALLEL_MIN_BYTES = 4 << 20  # below this, starting workers costs more than it saves
 YOUNG_GENERATION_THRESHOLD = 50_000
@@ -31,9 +34,10 @@ DEFAULT_WORKERS = min(os.cpu_count() or 1, 4)  # what `flask catalog import` use
 
 def mapped_items(stream: BinaryIO, fmt: str, encoding: str | None, workers: int = 1,
                  size: int | None = None) -> Iterator[ReadItem]:
-    """Yield every record of the file as a mapped item (data and marc set) or a problem, in file order."""
-    if fmt == "auto":
-        fmt = detect_format(stream.peek(SNIFF_BYTES)[:SNIFF_BYTES])
+    """Yield every record of the file as a mapped item (data and marc set) or a problem, in file order.
+
+    `fmt` is a format already decided (see marc_reader.detect_format).
+    """
     if fmt == "iso2709" and workers > 1 and (size or 0) >= PARALLEL_MIN_BYTES:
         yield from _parallel(split_chunks(stream), encoding, workers)
     else:
@@ -47,14 +51,31 @@ def relax_garbage_collection() -> None:
 
 
 def finish(item: ReadItem) -> ReadItem:
-    """Map a read record and make sure its normalized MARC is written; drop the pymarc object."""
+    """Check, map and write a read record as stored MARC; anything unexpected rejects this record only."""
     if item.problem is not None or item.record is None:
         return item
     try:
-        marc = item.marc or to_iso2709(item.record)
+        problem = unstorable_text(item.record)
+        if problem is None:
+            marc = item.marc or to_iso2709(item.record)
+            return replace(item, record=None, marc=marc, data=map_record(item.record))
     except RecordTooLong as error:
-        return replace(item, record=None, problem=f"Không lưu được bản ghi: {error}.")
-    return replace(item, record=None, marc=marc, data=map_record(item.record))
+        problem = f"Không lưu được bản ghi: {error}."
+    except Exception as error:  # noqa: BLE001 - one odd record must not stop the file
+        problem = f"Lỗi không lường trước khi đọc bản ghi ({type(error).__name__}: {error})."
+    return replace(item, record=None, problem=problem)
+
+
+def unstorable_text(record) -> str | None:
+    """Why a decoded record cannot be stored as text (NUL, control characters, lone surrogates), if it cannot."""
+    for field in record.fields:
+        values = [field.data or ""] if field.control_field else [value for _code, value in field.subfields]
+        for value in values:
+            bad = UNSTORABLE.search(value)
+            if bad:
+                return (f"Trường {field.tag} chứa ký tự không hợp lệ U+{ord(bad.group()):04X} "
+                        "(ký tự điều khiển hoặc mã Unicode hỏng): hãy sửa biểu ghi ở hệ thống nguồn.")
+    return None
 
 
 def _read_batch(batch: list[tuple[int, Chunk]], encoding: str | None) -> list[ReadItem]:

@@ -67,18 +67,21 @@ def store_chunk(conn: Connection, batch_id: int, records: list[PreparedRecord]) 
 
 
 def _stored_by_key(conn: Connection, records: list[PreparedRecord]) -> dict:
+    """The stored row each record replaces; one stored row is replaced by at most one record of the chunk."""
     numbers = {prepared.control_number for prepared in records}
     rows = conn.execute(
         select(Record.id, Record.library_id, Record.org_code, Record.control_number,
                Record.marc_hash, Record.deleted).where(Record.control_number.in_(numbers))
     ).all()
-    stored = {(row.library_id, row.org_code, row.control_number): row for row in rows}
+    by_key = {(row.library_id, row.org_code, row.control_number): row for row in rows}
+    stored = {prepared.key: by_key[prepared.key] for prepared in records if prepared.key in by_key}
     missing = [prepared for prepared in records if prepared.key not in stored and prepared.data.system_numbers]
-    stored.update(_stored_by_system_number(conn, missing))
+    taken = {row.id for row in stored.values()}  # an exact (003, 001) match wins over a 035 match
+    stored.update(_stored_by_system_number(conn, missing, taken))
     return stored
 
 
-def _stored_by_system_number(conn: Connection, records: list[PreparedRecord]) -> dict:
+def _stored_by_system_number(conn: Connection, records: list[PreparedRecord], taken: set[int]) -> dict:
     """A record whose 001 changed (a library migrated systems) is found again by its 035 number."""
     if not records:
         return {}
@@ -93,8 +96,9 @@ def _stored_by_system_number(conn: Connection, records: list[PreparedRecord]) ->
     for prepared in records:
         for number in prepared.data.system_numbers:
             row = by_number.get((prepared.library_id, number))
-            if row is not None:
+            if row is not None and row.id not in taken:
                 found[prepared.key] = row
+                taken.add(row.id)
                 break
     return found
 
