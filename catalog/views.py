@@ -20,6 +20,13 @@ def catalog_error(error: CatalogError):
     return render_template("error.html", message=error.message), error.code
 
 
+@bp.app_errorhandler(413)
+def upload_too_large(_error):
+    limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+    message = _("Tệp quá lớn: giới hạn tải lên là %(limit)s MB. Hãy chia tệp hoặc nhập bằng dòng lệnh.", limit=limit)
+    return render_template("error.html", message=message), 413
+
+
 @bp.get("/")
 def home():
     db = database.session()

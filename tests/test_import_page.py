@@ -75,3 +75,9 @@ def test_import_times_show_in_vietnam_time_dd_mm_yyyy(app, client):
         batch.started_at = datetime(2021, 3, 26, 1, 30)  # UTC
         db.commit()
     assert "26/03/2021 08:30" in client.get("/imports").get_data(as_text=True)
+
+
+def test_an_upload_over_the_limit_gets_a_clear_page(app, client):
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    response = upload(client, b"0" * (2 * 1024 * 1024))
+    assert response.status_code == 413 and "Tệp quá lớn" in response.get_data(as_text=True)
