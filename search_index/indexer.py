@@ -37,6 +37,8 @@ def rebuild(db: Session, directory: str, progress: Callable[[int], None] | None 
 
 def sync(db: Session, directory: str) -> int:
     """Apply the changes committed since the last sync; returns how many records were re-indexed."""
+    if store.read_watermark(directory) > latest_change(db):
+        return rebuild(db, directory)  # the index was built from another database: start again
     ix = store.open_index(directory)
     applied = 0
     while changes := changes_after(db, store.read_watermark(directory), SYNC_BATCH):

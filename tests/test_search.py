@@ -126,3 +126,14 @@ def test_rebuild_and_search_page(catalog, client, runner):
     assert "Đã lập chỉ mục 4 bản ghi" in result.output
     page = client.get("/search", query_string={"q": "truong son"}).get_data(as_text=True)
     assert "Đường lên đỉnh Trường Sơn" in page and "Thư viện huyện đảo Cồn Cỏ: 1 bản" in page
+
+
+def test_an_index_built_from_another_database_is_rebuilt_by_sync(catalog, tmp_path):
+    from search_index import store
+
+    with catalog.app_context():
+        directory = catalog.config["INDEX_DIR"]
+        store.write_watermark(directory, 10_000)  # as if left by a larger, older database
+        assert indexer.sync(database.session(), directory) == 4
+        client = catalog.test_client()
+        assert titles(api(client, q="Trường Sơn")) == ["Đường lên đỉnh Trường Sơn"]
