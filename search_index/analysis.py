@@ -6,6 +6,8 @@ matches too, so `duong` finds đường while `đường` puts đường before 
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from whoosh.analysis import Filter, RegexTokenizer
 
 from catalog.vietnamese import fold, normalize_tone_placement
@@ -27,10 +29,13 @@ class _Folded(Filter):
             yield token
 
 
+# Vietnamese has a few thousand syllables: caching each word's forms saves most of the analysis time.
+@lru_cache(maxsize=200_000)
 def exact_form(word: str) -> str:
     return normalize_tone_placement(word).lower()
 
 
+@lru_cache(maxsize=200_000)
 def folded_form(word: str) -> str:
     return fold(word)
 

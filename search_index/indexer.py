@@ -12,13 +12,14 @@ from search_index.documents import build_document
 
 SYNC_BATCH = 2000
 WRITER_MEMORY_MB = 256
+WRITER_PROCESSES = 2
 
 
 def rebuild(db: Session, directory: str, progress: Callable[[int], None] | None = None) -> int:
     """Index every live record anew; returns how many were indexed."""
     watermark = latest_change(db)  # changes after this are applied by the next sync
     ix = store.recreate(directory)
-    writer = store.writer(ix, limitmb=WRITER_MEMORY_MB)
+    writer = store.writer(ix, limitmb=WRITER_MEMORY_MB, procs=WRITER_PROCESSES, multisegment=True)
     indexed = 0
     try:
         for ids in all_record_ids(db):

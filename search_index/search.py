@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from stdnum import isbn as isbn_numbers
 from whoosh import sorting
 from whoosh.qparser import FieldAliasPlugin, MultifieldParser, OrGroup
-from whoosh.query import And, Every, NullQuery, NumericRange, Or, Term
+from whoosh.query import And, Every, NullQuery, NumericRange, Or, Phrase, Term
 
 from search_index import store
 from search_index.documents import facet_value
@@ -64,10 +64,17 @@ def build_query(schema, text: str):
     if not text:
         return Every()
     folded = _parse(schema, SEARCH_FIELDS, text)
-    exact = _parse(schema, EXACT_FIELDS, text)
+    exact = _parse(schema, EXACT_FIELDS, text).accept(_phrase_as_words)
     if exact is NullQuery:
         return folded
     return Or([folded, exact.with_boost(EXACT_BOOST)])
+
+
+def _phrase_as_words(query):
+    """Exact fields keep no positions (the folded ones match the phrase); there, a phrase lifts by its words."""
+    if isinstance(query, Phrase):
+        return And([Term(query.fieldname, word) for word in query.words], boost=query.boost)
+    return query
 
 
 def _parse(schema, fields: list[str], text: str):
