@@ -11,6 +11,7 @@ from search_index import store
 from search_index.documents import build_document
 
 SYNC_BATCH = 2000
+REBUILD_AFTER_CHANGES = 20_000
 WRITER_MEMORY_MB = 256
 WRITER_PROCESSES = 2
 
@@ -38,8 +39,11 @@ def rebuild(db: Session, directory: str, progress: Callable[[int], None] | None 
 
 def sync(db: Session, directory: str) -> int:
     """Apply the changes committed since the last sync; returns how many records were re-indexed."""
-    if store.read_watermark(directory) > latest_change(db):
+    watermark, latest = store.read_watermark(directory), latest_change(db)
+    if watermark > latest:
         return rebuild(db, directory)  # the index was built from another database: start again
+    if latest - watermark > REBUILD_AFTER_CHANGES:
+        return rebuild(db, directory)  # after a large import, writing afresh beats thousands of updates
     ix = store.open_index(directory)
     applied = 0
     while changes := changes_after(db, store.read_watermark(directory), SYNC_BATCH):
