@@ -10,7 +10,7 @@ from catalog.encoding_detect import EncodingUndecided
 from catalog.iso2709 import RECORD_TERMINATOR, Chunk, DamagedRecord, parse_chunk, split_chunks
 from catalog.marc_decode import decode_record
 from catalog.marc_writer import RecordTooLong
-from catalog.read_item import ReadItem
+from catalog.read_item import ReadItem, unexpected_problem
 
 FORMATS = ("iso2709", "marcxml", "json")
 SNIFF_BYTES = 4096
@@ -57,7 +57,7 @@ def read_chunk(position: int, chunk: Chunk, encoding: str | None = None) -> Read
                         control_number=_control_number(raw))
     except Exception as error:  # noqa: BLE001 - one odd record must not stop the file
         return ReadItem(position, chunk.offset, raw_bytes, control_number=_control_number(raw),
-                        problem=f"Lỗi không lường trước khi đọc bản ghi ({type(error).__name__}: {error}).")
+                        problem=unexpected_problem(error))
     notes = "; ".join(note for note in (raw.repaired, decoded.note) if note) or None
     return ReadItem(position, chunk.offset, raw_bytes, record=decoded.record, encoding=decoded.encoding,
                     note=notes, marc=decoded.marc)

@@ -22,3 +22,8 @@ class ReadItem:
     control_number: str | None = None
     marc: bytes | None = None  # the normalized ISO 2709 when the reader already wrote it
     data: RecordData | None = None  # what the catalog keeps of the record, once mapped
+
+
+def unexpected_problem(error: Exception) -> str:
+    """The rejection reason for an error no reader anticipated: one odd record must not stop the file."""
+    return f"Lỗi không lường trước khi đọc bản ghi ({type(error).__name__}: {error})."

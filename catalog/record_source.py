@@ -7,9 +7,9 @@ process writes to the database. At most a few batches are in flight, so memory s
 from __future__ import annotations
 
 import gc
-import re
 import multiprocessing
 import os
+import re
 import sys
 from collections import deque
 from collections.abc import Iterator
@@ -21,7 +21,7 @@ from catalog.iso2709 import Chunk, split_chunks
 from catalog.marc_mapping import map_record
 from catalog.marc_reader import read_chunk, read_items
 from catalog.marc_writer import RecordTooLong, to_iso2709
-from catalog.read_item import ReadItem
+from catalog.read_item import ReadItem, unexpected_problem
 
 BATCH = 500
 # NUL and other C0 controls (tab, line breaks aside) and lone surrogates: no database stores them as text.
@@ -62,7 +62,7 @@ def finish(item: ReadItem) -> ReadItem:
     except RecordTooLong as error:
         problem = f"Không lưu được bản ghi: {error}."
     except Exception as error:  # noqa: BLE001 - one odd record must not stop the file
-        problem = f"Lỗi không lường trước khi đọc bản ghi ({type(error).__name__}: {error})."
+        problem = unexpected_problem(error)
     return replace(item, record=None, problem=problem)
 
 
