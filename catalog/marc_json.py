@@ -5,12 +5,14 @@ import json
 from collections.abc import Iterator
 from typing import BinaryIO
 
+import ijson
 from pymarc import Field, Indicators, Leader, Record, Subfield
 
 from catalog.read_item import ReadItem
 from catalog.marc_decode import is_control_tag, normalize_record
 
 LEADER_LENGTH = 24
+SNIFF_BYTES = 4096
 
 
 class InvalidJsonRecord(ValueError):
@@ -18,7 +20,10 @@ class InvalidJsonRecord(ValueError):
 
 
 def read_items(stream: BinaryIO) -> Iterator:
-    """Yield ReadItems; one record per line (NDJSON) is read line by line so large files stream."""
+    """Yield ReadItems; an array or one record per line (NDJSON) streams, record by record."""
+    if stream.peek(SNIFF_BYTES).lstrip().startswith(b"["):
+        yield from _read_array(stream)
+        return
     blank = b""
     first = stream.readline()
     while first and not first.strip():
@@ -51,6 +56,18 @@ def _parse(data: bytes):
         return json.loads(data)
     except ValueError as error:
         return InvalidJsonRecord(f"Dòng JSON không hợp lệ: {error}.")
+
+
+def _read_array(reader) -> Iterator:
+    """An array of records, parsed one element at a time so a large file never sits in memory whole."""
+    position = 0
+    try:
+        for obj in ijson.items(reader, "item", use_float=True):
+            yield _item(position, None, json.dumps(obj, ensure_ascii=False).encode(), obj)
+            position += 1
+    except ijson.JSONError as error:
+        yield ReadItem(position, None, b"", problem=(
+            f"Tệp JSON hỏng sau bản ghi #{position}: {error}. Các bản ghi từ đây đến cuối tệp không đọc được."))
 
 
 def _read_document(data: bytes) -> Iterator:

@@ -164,3 +164,9 @@ def test_dry_run_counts_updates_and_deletions_exactly(app, runner, tmp_path):
     with app.app_context():
         assert database.session().scalar(select(func.count()).where(Record.deleted)) == 0
     assert "mới 1, cập nhật 1, không đổi 0, xóa 1" in import_cli(runner, changes).output
+
+
+def test_json_array_is_read_record_by_record_and_a_break_keeps_what_came_before(app, runner, tmp_path):
+    data = f"[{make_record('A1').as_json()},\n{make_record('A2').as_json()},\n{{\"leader\": ".encode()
+    result = import_cli(runner, write(tmp_path / "a.json", data))
+    assert "mới 2" in result.output and "Tệp JSON hỏng sau bản ghi #2" in result.output
