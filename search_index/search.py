@@ -24,7 +24,7 @@ FIELD_ALIASES = {
 FACETS = {"library": "library_facet", "place": "place_facet", "subject": "subject_facet",
           "decade": "decade", "language": "language", "publisher": "publisher_facet"}
 FACET_LIMIT = 20
-ISBN_LIKE = re.compile(r"(?<![\w-])(?:97[89][-\s]?)?\d[\d-]{7,15}[\dXx](?![\w-])")
+ISBN_LIKE = re.compile(r"(?<![\w:-])(?:isbn:)?((?:97[89][-\s]?)?\d[\d-]{7,15}[\dXx])(?![\w-])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -45,9 +45,9 @@ class SearchResult:
 def normalize_isbns(text: str) -> str:
     """Turn every valid ISBN in a query, 10 or 13 digits, hyphens or not, into an isbn: term of its ISBN-13."""
     def replace(match: re.Match) -> str:
-        candidate = match.group(0)
+        candidate = match.group(1)
         if not isbn_numbers.is_valid(candidate):
-            return candidate
+            return match.group(0)
         return f"isbn:{isbn_numbers.compact(isbn_numbers.to_isbn13(candidate))}"
     return ISBN_LIKE.sub(replace, text)
 

@@ -51,7 +51,8 @@ def test_exact_diacritics_rank_first(catalog, client, typed, first):
     assert answer["total"] >= 2  # the folded form finds the other spellings too
 
 
-@pytest.mark.parametrize("typed", ["9786045714058", "978-604-57-1405-8", "6045714059", "604-57-1405-9"])
+@pytest.mark.parametrize("typed", ["9786045714058", "978-604-57-1405-8", "6045714059", "604-57-1405-9",
+                                   "isbn:9786045714058", "ISBN:604-57-1405-9"])
 def test_isbn_10_and_13_with_or_without_hyphens_find_the_same_book(catalog, client, typed):
     assert titles(api(client, q=typed)) == ["Đường lên đỉnh Trường Sơn"]
 
