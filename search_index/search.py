@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from stdnum import isbn as isbn_numbers
 from whoosh import sorting
 from whoosh.qparser import FieldAliasPlugin, MultifieldParser, OrGroup
-from whoosh.query import And, Every, NullQuery, NumericRange, Or, Phrase, Term
+from whoosh.query import And, Every, NullQuery, NumericRange, Or, Phrase, QueryError, Term
 
 from search_index import store
 from search_index.documents import facet_value
@@ -63,18 +63,22 @@ def build_query(schema, text: str):
     text = normalize_isbns(text.strip())
     if not text:
         return Every()
-    folded = _parse(schema, SEARCH_FIELDS, text)
-    exact = _parse(schema, EXACT_FIELDS, text).accept(_phrase_as_words)
+    without_positions = _phrase_as_words(schema)
+    folded = _parse(schema, SEARCH_FIELDS, text).accept(without_positions)
+    exact = _parse(schema, EXACT_FIELDS, text).accept(without_positions)
     if exact is NullQuery:
         return folded
     return Or([folded, exact.with_boost(EXACT_BOOST)])
 
 
-def _phrase_as_words(query):
-    """Exact fields keep no positions (the folded ones match the phrase); there, a phrase lifts by its words."""
-    if isinstance(query, Phrase):
-        return And([Term(query.fieldname, word) for word in query.words], boost=query.boost)
-    return query
+def _phrase_as_words(schema):
+    """Fields that keep no positions (the exact forms, subjects, places...) match a phrase by its words."""
+    def convert(query):
+        if isinstance(query, Phrase) and query.fieldname in schema.names() \
+                and not schema[query.fieldname].format.supports("positions"):
+            return And([Term(query.fieldname, word) for word in query.words], boost=query.boost)
+        return query
+    return convert
 
 
 def _parse(schema, fields: list[str], text: str):
@@ -105,9 +109,13 @@ def search(directory: str, text: str, *, page: int = 1, per_page: int = 20, sort
     ix = store.open_index(directory)
     with ix.searcher() as searcher:
         query = build_query(ix.schema, text)
-        results = searcher.search_page(
-            query, page, pagelen=per_page, filter=build_filter(filters or {}, year_from, year_to),
-            groupedby=_facets(), maptype=sorting.Count, **_sorting(sort))
+        options = {"pagelen": per_page, "filter": build_filter(filters or {}, year_from, year_to),
+                   "groupedby": _facets(), "maptype": sorting.Count, **_sorting(sort)}
+        try:
+            results = searcher.search_page(query, page, **options)
+        except QueryError:  # a construct this index cannot answer: search for the words alone
+            query = build_query(ix.schema, " ".join(re.findall(r"\w+", text)))
+            results = searcher.search_page(query, page, **options)
         hits = [Hit(int(hit["id"]), hit["edition"], hit.score or 0.0) for hit in results]
         facets = {name: _top(results.results.groups(name)) for name in FACETS}
         suggestion = _suggest(searcher, query, text) if results.total == 0 and text.strip() else None

@@ -63,9 +63,15 @@ def test_isbn_10_and_13_with_or_without_hyphens_find_the_same_book(catalog, clie
     ("nhande:lich su", ["Lịch sử Quảng Bình"]),
     ("Quang Bi*", ["Lịch sử Quảng Bình"]),
     ('"lich su quang binh"', ["Lịch sử Quảng Bình"]),
+    ('diadanh:"Quảng Trị"', None),
+    ('nxb:"Sở Văn hóa"', None),
 ])
 def test_fields_aliases_prefixes_and_phrases(catalog, client, typed, expected):
-    assert titles(api(client, q=typed)) == expected
+    found = titles(api(client, q=typed))
+    if expected is None:  # every record has this publisher
+        assert len(found) == len(RECORDS)
+    else:
+        assert sorted(found) == sorted(expected)
 
 
 def test_hits_show_holdings_and_records(catalog, client):
