@@ -10,7 +10,7 @@ from catalog.encoding_detect import EncodingUndecided
 from catalog.iso2709 import RECORD_TERMINATOR, Chunk, DamagedRecord, parse_chunk, split_chunks
 from catalog.marc_decode import decode_record
 from catalog.marc_writer import RecordTooLong
-from catalog.read_item import ReadItem, unexpected_problem
+from catalog.read_item import ReadItem, too_long_problem, unexpected_problem
 
 FORMATS = ("iso2709", "marcxml", "json")
 SNIFF_BYTES = 4096
@@ -50,7 +50,7 @@ def read_chunk(position: int, chunk: Chunk, encoding: str | None = None) -> Read
         return ReadItem(position, chunk.offset, raw_bytes, problem=damage.reason,
                         control_number=damage.control_number)
     except RecordTooLong as too_long:
-        return ReadItem(position, chunk.offset, raw_bytes, problem=f"Không lưu được bản ghi: {too_long}.",
+        return ReadItem(position, chunk.offset, raw_bytes, problem=too_long_problem(too_long),
                         control_number=_control_number(raw))
     except EncodingUndecided as undecided:
         return ReadItem(position, chunk.offset, raw_bytes, problem=str(undecided),

@@ -27,3 +27,8 @@ class ReadItem:
 def unexpected_problem(error: Exception) -> str:
     """The rejection reason for an error no reader anticipated: one odd record must not stop the file."""
     return f"Lỗi không lường trước khi đọc bản ghi ({type(error).__name__}: {error})."
+
+
+def too_long_problem(error: Exception) -> str:
+    """The rejection reason for a record that ISO 2709 cannot hold once written as UTF-8."""
+    return f"Không lưu được bản ghi: {error}."

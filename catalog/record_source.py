@@ -21,7 +21,7 @@ from catalog.iso2709 import Chunk, split_chunks
 from catalog.marc_mapping import map_record
 from catalog.marc_reader import read_chunk, read_items
 from catalog.marc_writer import RecordTooLong, to_iso2709
-from catalog.read_item import ReadItem, unexpected_problem
+from catalog.read_item import ReadItem, too_long_problem, unexpected_problem
 
 BATCH = 500
 # NUL and other C0 controls (tab, line breaks aside) and lone surrogates: no database stores them as text.
@@ -60,7 +60,7 @@ def finish(item: ReadItem) -> ReadItem:
             marc = item.marc or to_iso2709(item.record)
             return replace(item, record=None, marc=marc, data=map_record(item.record))
     except RecordTooLong as error:
-        problem = f"Không lưu được bản ghi: {error}."
+        problem = too_long_problem(error)
     except Exception as error:  # noqa: BLE001 - one odd record must not stop the file
         problem = unexpected_problem(error)
     return replace(item, record=None, problem=problem)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from stdnum import isbn as isbn_numbers
 from whoosh import sorting
-from whoosh.qparser import FieldAliasPlugin, MultifieldParser, OrGroup
+from whoosh.qparser import FieldAliasPlugin, MultifieldParser
 from whoosh.query import And, Every, NullQuery, NumericRange, Or, Phrase, QueryError, Term
 
 from search_index import store
