@@ -26,6 +26,8 @@ SUBDIVISION_SEPARATOR = " -- "
 KEYWORD_TAG = "653"
 PLACE_TAG = "651"
 SERIES_TAGS = ("440", "490", "830")
+SUMMARY_TAG = "520"
+PARAGRAPH = "\n\n"
 
 CALL_NUMBER_852 = ("k", "h", "i", "m")  # prefix, classification part, item part, suffix
 LOCATION_852 = ("b", "c")  # sublocation, shelving location
@@ -189,6 +191,12 @@ def read_edition_statement(record: Record) -> str | None:
     return strip_isbd(field.get("a")) if field is not None else None
 
 
+def read_summary(record: Record) -> str | None:
+    """Return every 520$a as one paragraph each, once; a summary's closing full stop is part of its text."""
+    values = (_strip(value) for field in record.get_fields(SUMMARY_TAG) for value in field.get_subfields("a"))
+    return PARAGRAPH.join(_unique(values)) or None
+
+
 def read_system_numbers(record: Record) -> tuple[str, ...]:
     fields = record.get_fields("035")
     return _unique(_strip(value) for field in fields for value in field.get_subfields("a"))
@@ -251,6 +259,7 @@ def map_record(record: Record) -> RecordData:
         places=read_places(record),
         series=read_series(record),
         edition_statement=read_edition_statement(record),
+        summary=read_summary(record),
         system_numbers=read_system_numbers(record),
         copies=read_copies(record),
     )

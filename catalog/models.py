@@ -54,6 +54,7 @@ class Record(Base):
     places: Mapped[list] = mapped_column(JSON, default=list)
     series: Mapped[list] = mapped_column(JSON, default=list)
     edition_statement: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

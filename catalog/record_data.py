@@ -32,5 +32,6 @@ class RecordData:
     places: tuple[str, ...] = ()  # 651$a and 6XX$z: what place a book is about
     series: tuple[str, ...] = ()
     edition_statement: str | None = None
+    summary: str | None = None  # 520$a, several 520s joined by a blank line
     system_numbers: tuple[str, ...] = ()  # 035$a
     copies: tuple[CopyData, ...] = field(default=())

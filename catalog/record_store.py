@@ -112,7 +112,7 @@ def _record_values(batch_id: int, prepared: PreparedRecord) -> dict:
         "title": data.title, "authors": list(data.authors), "year": data.year,
         "publisher": data.publisher, "isbns": list(data.isbns), "language": data.language,
         "subjects": list(data.subjects), "places": list(data.places), "series": list(data.series),
-        "edition_statement": data.edition_statement, "import_batch_id": batch_id,
+        "edition_statement": data.edition_statement, "summary": data.summary, "import_batch_id": batch_id,
     }
 
 

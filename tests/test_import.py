@@ -244,3 +244,43 @@ def test_change_feed_names_new_and_changed_records_only(app, runner, tmp_path, t
         changes = changes_after(database.session(), 0, 100)
     qt1, qt2 = record_row(app, "QT1").id, record_row(app, "QT2").id
     assert sorted(record_id for _, record_id in changes) == sorted([qt1, qt2, qt1])
+
+
+def with_summary(record, *paragraphs: str):
+    for paragraph in paragraphs:
+        record.add_ordered_field(Field(tag="520", indicators=[" ", " "], subfields=[Subfield("a", paragraph)]))
+    return record
+
+
+def test_summary_is_stored_and_follows_a_changed_520(app, runner, tmp_path):
+    first = with_summary(make_record("QT1"), "Tự nhiên, dân cư.", "Lịch sử hành chính.")
+    import_cli(runner, write(tmp_path / "v1.mrc", iso2709(first)))
+    assert record_row(app, "QT1").summary == "Tự nhiên, dân cư.\n\nLịch sử hành chính."
+    changed = with_summary(make_record("QT1"), "Bản tái bản: thêm phần kinh tế.")
+    assert "cập nhật 1" in import_cli(runner, write(tmp_path / "v2.mrc", iso2709(changed))).output
+    assert record_row(app, "QT1").summary == "Bản tái bản: thêm phần kinh tế."
+    import_cli(runner, write(tmp_path / "v3.mrc", iso2709(make_record("QT1"))))
+    assert record_row(app, "QT1").summary is None
+
+
+def test_upgrade_reads_the_summaries_of_records_stored_before_it(app, runner, tmp_path):
+    from alembic import command
+
+    from catalog.changes import changes_after
+    from schema import alembic_config, upgrade
+
+    records = [with_summary(make_record("QT1"), "Giới thiệu tỉnh Quảng Trị."), make_record("QT2")]
+    import_cli(runner, write(tmp_path / "qt.mrc", iso2709(*records)))
+    with app.app_context():
+        engine = database.engine()
+        try:
+            with engine.begin() as connection:
+                config = alembic_config(engine.url.render_as_string(hide_password=False))
+                config.attributes["connection"] = connection
+                command.downgrade(config, "0002")  # as the database was before summaries
+        finally:
+            upgrade(engine)  # never leave a shared PostgreSQL test database behind the code
+        fed = [record_id for _, record_id in changes_after(database.session(), 0, 100)]
+    assert record_row(app, "QT1").summary == "Giới thiệu tỉnh Quảng Trị." and record_row(app, "QT2").summary is None
+    assert fed.count(record_row(app, "QT1").id) == 2 and fed.count(record_row(app, "QT2").id) == 1
+    assert count(app, Copy) == 2  # downgrading kept every copy

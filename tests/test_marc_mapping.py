@@ -11,7 +11,7 @@ import pymarc
 import pytest
 from pymarc import Field, Indicators, Record, Subfield
 
-from catalog.marc_mapping import map_record, read_isbns, read_year, strip_isbd
+from catalog.marc_mapping import map_record, read_isbns, read_summary, read_year, strip_isbd
 from catalog.record_data import RecordData
 
 SHARED_MARC = Path(__file__).resolve().parents[1].parent / "shared" / "marc"
@@ -214,12 +214,25 @@ def test_read_year(fields, expected):
     assert read_year(_record(*fields)) == expected
 
 
+@pytest.mark.parametrize(("fields", "expected"), [
+    ([_field("520", "a", "Giới thiệu địa lý, lịch sử tỉnh Quảng Trị.")], "Giới thiệu địa lý, lịch sử tỉnh Quảng Trị."),
+    ([_field("520", "a", " Phần 1: tự nhiên. ", "b", "Bổ sung."), _field("500", "a", "Phụ chú."),
+      _field("520", "a", "Phần 2: con người.", ind="3 ")], "Phần 1: tự nhiên.\n\nPhần 2: con người."),
+    ([_field("520", "a", "Tóm tắt."), _field("520", "a", "Tóm tắt.")], "Tóm tắt."),
+    ([_field("520", "b", "Chỉ có $b."), _field("520", "a", "  ")], None),
+    ([], None),
+])
+def test_read_summary(fields, expected):
+    assert read_summary(_record(*fields)) == expected
+
+
 @pytest.mark.parametrize("fields", [
     [],
     [Field(tag="001"), Field(tag="008"), Field(tag="245")],
     [_field("245", "c", "Không có nhan đề"), _field("100", "d", "1920-")],
     [_field("020"), _field("041", "a", "|||"), _field("852"), _field("952", "1", "")],
     [_field("650", "z", ""), _field("651"), _field("653", "a", " ")],
+    [_field("520"), _field("520", "a", "")],
 ])
 def test_odd_records_map_to_nothing_rather_than_raise(fields):
     assert map_record(_record(*fields)) == RecordData(control_number=None, org_code=None)
