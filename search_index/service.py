@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from catalog.errors import CatalogError
 from catalog.records import holdings_by_record, records_by_id
+from search_index.highlight import highlight, query_words, snippet
 from search_index.search import FACETS, search
 
 MAX_PER_PAGE = 100
@@ -29,9 +30,10 @@ def search_catalog(db: Session, directory: str, params) -> dict:
                     year_from=_year(params, "year_from"), year_to=_year(params, "year_to"))
     ids = [hit.record_id for hit in result.hits]
     records, holdings = records_by_id(db, ids), holdings_by_record(db, ids)
+    words = query_words(params.get("q") or "")
     return {
         "total": result.total, "page": page, "per_page": per_page,
-        "hits": [_hit(hit, records[hit.record_id], holdings.get(hit.record_id, []))
+        "hits": [_hit(hit, records[hit.record_id], holdings.get(hit.record_id, []), words)
                  for hit in result.hits if hit.record_id in records],
         "facets": {name: [{"value": value, "count": count} for value, count in values]
                    for name, values in result.facets.items()},
@@ -39,12 +41,22 @@ def search_catalog(db: Session, directory: str, params) -> dict:
     }
 
 
-def _hit(hit, record, holdings) -> dict:
+def _hit(hit, record, holdings, words) -> dict:
     return {
         "edition": hit.edition, "title": record.title, "authors": record.authors, "year": record.year,
         "publisher": record.publisher, "isbns": record.isbns,
         "records": [{"library": record.library.code, "control_number": record.control_number}],
         "holdings": [{"library": h.library, "name": h.name, "copies": h.copies} for h in holdings],
+        "highlight": _highlight(record, words),
+    }
+
+
+def _highlight(record, words) -> dict:
+    """Title, authors and a summary excerpt as HTML, escaped, the searched words in <mark>."""
+    return {
+        "title": highlight(record.title, words),
+        "authors": [highlight(author, words) for author in record.authors],
+        "summary": snippet(record.summary, words) if record.summary else None,
     }
 
 

@@ -1,12 +1,16 @@
-"""The search page and the search API."""
+"""The search page, its help page and the search API."""
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, render_template, request
 
 import database
-from search_index.service import search_catalog
+from search_index.search import FIELD_ALIASES
+from search_index.service import InvalidSearch, search_catalog
 
 bp = Blueprint("search", __name__)
+PAGE_RADIUS = 2  # page numbers shown either side of the current one
 
 
 @bp.get("/api/search")
@@ -16,5 +20,41 @@ def api_search():
 
 @bp.get("/search")
 def search_page():
-    results = search_catalog(database.session(), current_app.config["INDEX_DIR"], request.args)
+    try:
+        results = search_catalog(database.session(), current_app.config["INDEX_DIR"], request.args)
+    except InvalidSearch as error:  # shown above the search form, so the reader can correct it there
+        return render_template("search.html", results=None, error=error.message, query=request.args), error.code
     return render_template("search.html", results=results, query=request.args)
+
+
+@bp.get("/search/help")
+def search_help():
+    return render_template("search_help.html", fields=FIELD_ALIASES)
+
+
+@bp.app_template_global()
+def search_link(params, *, add: tuple[str, str] | None = None, remove: tuple[str, str] | None = None,
+                **replace) -> str:
+    """The query string of the search page with one value added or removed, or parameters replaced.
+
+    Every other parameter is kept, repeated ones too (library=TVQT&library=TVQB); empty ones are left
+    out, and so is the page unless it is replaced: a different search starts on its first page.
+    """
+    pairs = [(name, value) for name, value in params.items(multi=True)
+             if value != "" and name != "page" and name not in replace and (name, value) != remove]
+    if add is not None and add not in pairs:
+        pairs.append(add)
+    pairs += [(name, str(value)) for name, value in replace.items() if value not in (None, "")]
+    return "?" + urlencode(pairs)
+
+
+@bp.app_template_global()
+def page_window(page: int, last: int, radius: int = PAGE_RADIUS) -> list[int | None]:
+    """Page numbers to offer: the first, the last and those near the current page; None where some are skipped."""
+    shown = sorted({1, last, *range(max(1, page - radius), min(last, page + radius) + 1)} - {0})
+    window: list[int | None] = []
+    for number in shown:
+        if window and number - window[-1] > 1:
+            window.append(None)
+        window.append(number)
+    return window
