@@ -23,6 +23,9 @@ def default_config(instance_path: str) -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-change-me"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "200")) * 1024 * 1024,
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(instance / "uploads")),
+        # Postings each process keeps in memory for searching, and each indexing process's buffer.
+        "SEARCH_CACHE_MB": int(os.environ.get("SEARCH_CACHE_MB", "256")),
+        "SEARCH_WRITER_MB": int(os.environ.get("SEARCH_WRITER_MB", "256")),
     }
 
 

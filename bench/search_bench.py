@@ -38,7 +38,7 @@ from catalog.vietnamese import normalize_tone_placement  # noqa: E402
 from search_index import indexer  # noqa: E402
 from search_index.analysis import WORD, exact_form, folded_form  # noqa: E402
 from search_index.indexer import _documents as load_documents  # noqa: E402 - exactly what rebuild indexes
-from search_index.schema import TITLE_BOOST, build_schema  # noqa: E402
+from search_index.schema import FIELD_WEIGHTS, PAIRS_FIELD, build_schema  # noqa: E402
 from search_index.search import (EXACT_BOOST, FACET_LIMIT, FACETS, FIELD_ALIASES, _facet_term,  # noqa: E402
                                  normalize_isbns, search)
 
@@ -57,12 +57,13 @@ TANTIVY_HEAP = 256 * 2**20  # the Whoosh writer's limitmb
 TANTIVY_THREADS = 2
 FOLDED_FIELDS = ("title", "text", "author", "subject", "place", "publisher", "series", "call_number")
 MULTI_FACETS = ("library_facet", "place_facet", "subject_facet")
+PHRASE_FIELDS = ("title", "text")
 ALIASES = {alias: name for name, aliases in FIELD_ALIASES.items() for alias in aliases}
 FIELD_NAME = re.compile(r"\b(\w+):")
 PREFIX = re.compile(r'(?<![\w"])(\w+)\*')
 QUOTED = re.compile(r'"([^"]*)"')
 INDEX_OPTIONS = {"Positions": "position", "Frequency": "freq"}  # Whoosh's postings format -> tantivy's
-TANTIVY_TEXT = {**dict.fromkeys(FOLDED_FIELDS, "folded"), "title_exact": "exact", "text_exact": "exact",
+TANTIVY_TEXT = {**dict.fromkeys(FOLDED_FIELDS, "folded"), "text_exact": "exact",
                 "isbn": "whitespace", "library": "keyword", "edition": "raw",
                 **dict.fromkeys(("language", "title_sort", "publisher_facet", *MULTI_FACETS), "raw")}
 
@@ -172,7 +173,8 @@ def whoosh_build(engine, directory: Path) -> dict:
 
 def whoosh_runner(directory: Path):
     def run(query: BenchQuery) -> int:
-        return search(str(directory), query.text, per_page=PER_PAGE, sort=query.sort, filters=query.filters).total
+        return search(str(directory), query.text, per_page=PER_PAGE, sort=query.sort, filters=query.filters,
+                      cache=False).total  # measured without the recent-results cache
     return run
 
 
@@ -183,11 +185,12 @@ def dir_size(directory: Path) -> int:
 # -- the reference: tantivy, same documents, same queries -----------------------------------------
 
 def _tantivy_index(directory: Path):
-    """The project's fields, each with the postings (positions or not) the Whoosh schema gives it."""
+    """The project's fields with the postings the Whoosh schema gives them, except that tantivy matches
+    phrases with positions on title and text, its own way, where Whoosh has the pairs field."""
     whoosh, builder = build_schema(), tantivy.SchemaBuilder()
     builder.add_integer_field("id", stored=True, indexed=True, fast=True)
     for name, tokenizer in TANTIVY_TEXT.items():
-        postings = INDEX_OPTIONS.get(type(whoosh[name].format).__name__, "basic")
+        postings = "position" if name in PHRASE_FIELDS else INDEX_OPTIONS.get(type(whoosh[name].format).__name__, "basic")
         builder.add_text_field(name, tokenizer_name=tokenizer, index_option=postings, stored=name == "edition",
                                fast=tokenizer == "raw" and name != "edition")  # columns for facets and sorting
     for name in ("year", "decade"):
@@ -203,8 +206,10 @@ def _tantivy_index(directory: Path):
 
 
 def _tantivy_document(document: dict):
-    values = {name: value for name, value in document.items() if value != "" and name != "stored"}
-    values |= {name: normalize_tone_placement(document[name]) for name in ("title_exact", "text_exact")}
+    values = {name: value for name, value in document.items() if value != "" and name not in ("stored", PAIRS_FIELD)}
+    values |= {"text_exact": normalize_tone_placement(document["text_exact"])}
+    if "decade" in document:
+        values["decade"] = int(document["decade"])
     values |= {name: [value for value in document[name].split(",") if value] for name in MULTI_FACETS}
     return tantivy.Document(**values | {"id": int(document["id"])})
 
@@ -244,9 +249,8 @@ def tantivy_query(index, query: BenchQuery):
 def _either(index, text: str):
     prefixes, rest = PREFIX.findall(text), PREFIX.sub(" ", text).strip()
     folded = _words(index, folded_form(rest), [folded_form(p) for p in prefixes], ("title", "text"))
-    exact_words = QUOTED.sub(r"(\1)", normalize_tone_placement(rest))  # as search._phrase_as_words
-    exact = _words(index, exact_words, [exact_form(p) for p in prefixes],
-                   ("title_exact", "text_exact"))
+    exact_words = QUOTED.sub(r"(\1)", normalize_tone_placement(rest))  # the exact field has no positions
+    exact = _words(index, exact_words, [exact_form(p) for p in prefixes], ("text_exact",))
     Should = tantivy.Occur.Should
     return tantivy.Query.boolean_query([(Should, folded), (Should, tantivy.Query.boost_query(exact, EXACT_BOOST))])
 
@@ -261,7 +265,8 @@ def _words(index, text: str, prefixes: list[str], fields: tuple[str, str]):
 
 def _parse(index, text: str, fields: tuple[str, str]):
     """Every bench query is well-formed: an error here is reported as the query's failure."""
-    return index.parse_query(text, list(fields), field_boosts={fields[0]: TITLE_BOOST},
+    boosts = {name: FIELD_WEIGHTS[name] for name in fields if name in FIELD_WEIGHTS}
+    return index.parse_query(text, list(fields), field_boosts=boosts,
                              conjunction_by_default=True)  # Whoosh's AndGroup
 
 

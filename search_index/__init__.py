@@ -6,6 +6,9 @@ def init_app(app: Flask) -> None:
     from catalog.changes import catalog_changed
     from search_index import cli, views
     from search_index.sync import sync_after_change
+    from search_index.view import open_views
+
+    open_views.cache_mb = app.config["SEARCH_CACHE_MB"]
 
     app.cli.add_command(cli.search_cli)
     app.register_blueprint(views.bp)

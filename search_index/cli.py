@@ -19,7 +19,8 @@ search_cli = AppGroup("search", help="Chỉ mục tìm kiếm (dẫn xuất từ
 def rebuild_command() -> None:
     """Rebuild the search index from the database."""
     with tqdm(desc=_("Lập chỉ mục"), unit=" bản ghi", file=sys.stderr, disable=None) as bar:
-        count = indexer.rebuild(database.session(), current_app.config["INDEX_DIR"], progress=bar.update)
+        count = indexer.rebuild(database.session(), current_app.config["INDEX_DIR"], progress=bar.update,
+                                memory_mb=current_app.config["SEARCH_WRITER_MB"])
     click.echo(_("Đã lập chỉ mục %(count)s bản ghi.", count=count))
 
 

@@ -11,12 +11,12 @@ def build_document(record, holdings: list[LibraryHolding]) -> dict:
     """The fields of one record's document; `record` is a catalog Record row."""
     libraries = [holding.library for holding in holdings] or [record.library.code]
     text = [record.title or "", *record.authors, *record.subjects, *record.places, record.publisher or "",
-            *record.series, record.edition_statement or ""]
+            *record.series, record.edition_statement or "", record.summary or ""]
     document = {
         "id": str(record.id),
         "edition": str(record.id),  # until editions exist, each record is its own union entry
-        "title": record.title or "", "title_exact": record.title or "",
-        "text": "\n".join(text), "text_exact": "\n".join(text),
+        "title": record.title or "",
+        "text": "\n".join(text), "text_exact": "\n".join(text), "pairs": "\n".join(text),
         "author": "\n".join(record.authors), "subject": "\n".join(record.subjects),
         "place": "\n".join(record.places), "publisher": record.publisher or "",
         "series": "\n".join(record.series), "isbn": " ".join(record.isbns),
@@ -28,7 +28,7 @@ def build_document(record, holdings: list[LibraryHolding]) -> dict:
         "publisher_facet": facet_value(record.publisher or ""),
     }
     if record.year:
-        document |= {"year": record.year, "decade": record.year // DECADE * DECADE}
+        document |= {"year": record.year, "decade": str(record.year // DECADE * DECADE)}
     return document
 
 

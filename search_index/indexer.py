@@ -7,34 +7,60 @@ from sqlalchemy.orm import Session
 
 from catalog.changes import changes_after, latest_change
 from catalog.records import all_record_ids, holdings_by_record, records_by_id
+from whoosh.writing import NO_MERGE
+
 from search_index import store
+from search_index.pool import POSTING_BYTES
 from search_index.documents import build_document
 
 SYNC_BATCH = 2000
 REBUILD_AFTER_CHANGES = 20_000
 WRITER_MEMORY_MB = 256
 WRITER_PROCESSES = 2
+POSTINGS_PER_RECORD = 250  # a record with a summary gives about 225 (bench/synthetic.py)
+MIN_ROUND = 1000
 
 
-def rebuild(db: Session, directory: str, progress: Callable[[int], None] | None = None) -> int:
-    """Index every live record anew; returns how many were indexed."""
+def rebuild(db: Session, directory: str, progress: Callable[[int], None] | None = None,
+            memory_mb: int = WRITER_MEMORY_MB) -> int:
+    """Index every live record anew beside the index in use, then switch to it; returns how many
+    were indexed.
+
+    Records go to the writing processes in rounds that fit `memory_mb` each, every round its own
+    segments: past its memory Whoosh would sort postings in runs on disk and merge them a posting
+    at a time, which costs more than the indexing itself. Searches read many segments at no cost.
+    """
     watermark = latest_change(db)  # changes after this are applied by the next sync
-    ix = store.recreate(directory)
-    writer = store.writer(ix, limitmb=WRITER_MEMORY_MB, procs=WRITER_PROCESSES, multisegment=True)
-    indexed = 0
+    path, ix = store.begin_rebuild(directory)
+    per_round, writer, in_round, indexed = records_per_round(memory_mb), None, 0, 0
     try:
         for ids in all_record_ids(db):
             for document in _documents(db, ids)[0]:
+                if writer is None:
+                    writer, in_round = store.writer(ix, limitmb=memory_mb, procs=WRITER_PROCESSES,
+                                                    multisegment=True), 0
                 writer.add_document(**document)
+                in_round += 1
                 indexed += 1
+                if in_round == per_round:
+                    writer.commit(mergetype=NO_MERGE)
+                    writer = None
             if progress is not None:
                 progress(len(ids))
+        if writer is not None:
+            writer.commit(mergetype=NO_MERGE)
+            writer = None
     except BaseException:
-        writer.cancel()
+        if writer is not None:
+            writer.cancel()
+        store.abandon_rebuild(path)
         raise
-    writer.commit()
-    store.write_watermark(directory, watermark)
+    store.finish_rebuild(directory, path, watermark)
     return indexed
+
+
+def records_per_round(memory_mb: int) -> int:
+    return max(MIN_ROUND, WRITER_PROCESSES * memory_mb * 2**20 // (POSTING_BYTES * POSTINGS_PER_RECORD))
 
 
 def sync(db: Session, directory: str) -> int:
@@ -54,7 +80,7 @@ def sync(db: Session, directory: str) -> int:
             writer.update_document(**document)
         for record_id in gone:
             writer.delete_by_term("id", str(record_id))
-        writer.commit()
+        writer.commit(mergetype=store.merge_small_segments)
         store.write_watermark(directory, changes[-1][0])
         applied += len(ids)
     return applied

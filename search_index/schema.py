@@ -2,37 +2,61 @@
 from __future__ import annotations
 
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.system import pack_uint
 
-from search_index.analysis import exact_analyzer, folded_analyzer
+from search_index.analysis import exact_analyzer, folded_analyzer, index_terms, pairs_analyzer
 
-TITLE_BOOST = 3.0
+# How much a word counts in each field when it matches: a word of the title says more about the
+# book than the same word in its summary.
+FIELD_WEIGHTS = {"title": 3.0}
+PAIRS_FIELD = "pairs"
+
+
+def pair_term(first: str, second: str) -> str:
+    """Two folded words that stand next to each other, as one term of the pairs field."""
+    return f"{first} {second}"
+
+
+class VietnameseText(TEXT):
+    """A text field that counts its terms in one pass when indexing (analysis.index_terms); queries
+    are analysed by the equivalent Whoosh analyzer. Frequencies only, no positions."""
+
+    ANALYZERS = {"folded": folded_analyzer, "exact": exact_analyzer, "pairs": pairs_analyzer}
+
+    def __init__(self, form: str):
+        super().__init__(analyzer=self.ANALYZERS[form](), phrase=False)
+        self.form = form
+
+    def index(self, value, **_options):
+        for term, frequency in index_terms(value, self.form).items():
+            yield term.encode("utf-8"), frequency, float(frequency), pack_uint(frequency)
 
 
 def build_schema() -> Schema:
-    folded, exact = folded_analyzer(), exact_analyzer()
+    """Text fields keep frequencies, not positions: phrases are matched through the pairs field,
+    which is cheaper to write and to read than positions (see evaluate.Evaluator._phrase)."""
     return Schema(
         id=ID(stored=True, unique=True),
         edition=ID(stored=True),
-        title=TEXT(analyzer=folded, field_boost=TITLE_BOOST),
-        # Phrases are matched on the folded fields; the exact forms only lift exact matches.
-        title_exact=TEXT(analyzer=exact, field_boost=TITLE_BOOST, phrase=False),
-        text=TEXT(analyzer=folded),
-        text_exact=TEXT(analyzer=exact, phrase=False),
-        author=TEXT(analyzer=folded),
-        subject=TEXT(analyzer=folded, phrase=False),
-        place=TEXT(analyzer=folded, phrase=False),
-        publisher=TEXT(analyzer=folded, phrase=False),
-        series=TEXT(analyzer=folded, phrase=False),
-        call_number=TEXT(analyzer=folded, phrase=False),
+        title=VietnameseText("folded"),
+        text=VietnameseText("folded"),  # every word of the record, title included
+        text_exact=VietnameseText("exact"),  # the same words with their diacritics
+        pairs=VietnameseText("pairs"),
+        author=VietnameseText("folded"),
+        subject=VietnameseText("folded"),
+        place=VietnameseText("folded"),
+        publisher=VietnameseText("folded"),
+        series=VietnameseText("folded"),
+        call_number=VietnameseText("folded"),
         isbn=KEYWORD(),
         library=KEYWORD(lowercase=True),
         language=ID(),
-        year=NUMERIC(sortable=True),
-        decade=NUMERIC(sortable=True),
+        year=NUMERIC(sortable=True, shift_step=32),  # one term a year: ranges are read off the column
+        decade=ID(),
         title_sort=ID(sortable=True),
         library_facet=KEYWORD(commas=True),
         place_facet=KEYWORD(commas=True),
         subject_facet=KEYWORD(commas=True),
-        publisher_facet=ID(sortable=True),
+        publisher_facet=ID(),
         stored=STORED(),
     )

@@ -4,16 +4,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 from stdnum import isbn as isbn_numbers
-from whoosh import sorting
 from whoosh.qparser import FieldAliasPlugin, MultifieldParser
-from whoosh.query import And, Every, NullQuery, NumericRange, Or, Phrase, QueryError, Term
+from whoosh.query import And, Every, NullQuery, NumericRange, Or, Term
 
-from search_index import store
+from search_index import ranking
 from search_index.documents import facet_value
+from search_index.evaluate import Evaluator
+from search_index.recent import RecentResults
+from search_index.view import open_views
 
 SEARCH_FIELDS = ["title", "text"]
-EXACT_FIELDS = ["title_exact", "text_exact"]
+EXACT_FIELDS = ["text_exact"]
 EXACT_BOOST = 2.0
 FIELD_ALIASES = {
     "title": ["nhande", "tieude", "nhan"], "author": ["tacgia", "tg"], "subject": ["chude", "cd"],
@@ -24,6 +27,8 @@ FIELD_ALIASES = {
 FACETS = {"library": "library_facet", "place": "place_facet", "subject": "subject_facet",
           "decade": "decade", "language": "language", "publisher": "publisher_facet"}
 FACET_LIMIT = 20
+RECENT_RESULTS = 256
+_recent = RecentResults(RECENT_RESULTS)
 ISBN_LIKE = re.compile(r"(?<![\w:-])(?:isbn:)?((?:97[89][-\s]?)?\d[\d-]{7,15}[\dXx])(?![\w-])", re.IGNORECASE)
 
 
@@ -63,22 +68,11 @@ def build_query(schema, text: str):
     text = normalize_isbns(text.strip())
     if not text:
         return Every()
-    without_positions = _phrase_as_words(schema)
-    folded = _parse(schema, SEARCH_FIELDS, text).accept(without_positions)
-    exact = _parse(schema, EXACT_FIELDS, text).accept(without_positions)
+    folded = _parse(schema, SEARCH_FIELDS, text)
+    exact = _parse(schema, EXACT_FIELDS, text)
     if exact is NullQuery:
         return folded
     return Or([folded, exact.with_boost(EXACT_BOOST)])
-
-
-def _phrase_as_words(schema):
-    """Fields that keep no positions (the exact forms, subjects, places...) match a phrase by its words."""
-    def convert(query):
-        if isinstance(query, Phrase) and query.fieldname in schema.names() \
-                and not schema[query.fieldname].format.supports("positions"):
-            return And([Term(query.fieldname, word) for word in query.words], boost=query.boost)
-        return query
-    return convert
 
 
 def _parse(schema, fields: list[str], text: str):
@@ -98,46 +92,43 @@ def build_filter(filters: dict[str, list[str]], year_from: int | None, year_to: 
 
 
 def _facet_term(name: str, value: str):
-    if name == "decade":
-        return int(value) if str(value).isdigit() else -1
     return value if name in ("library", "language") else facet_value(value)
 
 
 def search(directory: str, text: str, *, page: int = 1, per_page: int = 20, sort: str = "relevance",
            filters: dict[str, list[str]] | None = None, year_from: int | None = None,
-           year_to: int | None = None) -> SearchResult:
-    ix = store.open_index(directory)
-    with ix.searcher() as searcher:
-        query = build_query(ix.schema, text)
-        options = {"pagelen": per_page, "filter": build_filter(filters or {}, year_from, year_to),
-                   "groupedby": _facets(), "maptype": sorting.Count, **_sorting(sort)}
-        try:
-            results = searcher.search_page(query, page, **options)
-        except QueryError:  # a construct this index cannot answer: search for the words alone
-            query = build_query(ix.schema, " ".join(re.findall(r"\w+", text)))
-            results = searcher.search_page(query, page, **options)
-        hits = [Hit(int(hit["id"]), hit["edition"], hit.score or 0.0) for hit in results]
-        facets = {name: _top(results.results.groups(name)) for name in FACETS}
-        suggestion = _suggest(searcher, query, text) if results.total == 0 and text.strip() else None
-        return SearchResult(results.total, hits, facets, suggestion)
+           year_to: int | None = None, cache: bool = True) -> SearchResult:
+    view = open_views.view(directory)
+    key = (view.version, text, page, per_page, sort, _frozen(filters), year_from, year_to)
+    if cache and (found := _recent.get(key)) is not None:
+        return found
+    evaluator = Evaluator(view)
+    query = build_query(view.schema, text)
+    matches = evaluator.matches(query)
+    if (condition := build_filter(filters or {}, year_from, year_to)) is not None:
+        matches.matched &= evaluator.matches(condition).matched
+    docs = np.flatnonzero(matches.matched)
+    page_docs = ranking.page(view, docs, matches.scores, sort, (page - 1) * per_page, per_page)
+    hits = [_hit(view, doc, matches.scores[doc]) for doc in page_docs]
+    facets = {name: ranking.facet_counts(view.facet(field), matches.matched, FACET_LIMIT)
+              for name, field in FACETS.items()}
+    suggestion = None
+    if not len(docs) and text.strip():
+        with view.lock:
+            suggestion = _suggest(view.searcher, query, text)
+    result = SearchResult(len(docs), hits, facets, suggestion)
+    if cache:
+        _recent.put(key, result)
+    return result
 
 
-def _facets() -> dict:
-    multi = {"library", "place", "subject"}
-    return {name: sorting.FieldFacet(fieldname, allow_overlap=name in multi) for name, fieldname in FACETS.items()}
+def _hit(view, doc: int, score: float) -> Hit:
+    stored = view.stored_fields(int(doc))
+    return Hit(int(stored["id"]), stored["edition"], float(score))
 
 
-def _sorting(sort: str) -> dict:
-    if sort == "year":
-        return {"sortedby": "year", "reverse": True}
-    if sort == "title":
-        return {"sortedby": "title_sort"}
-    return {}
-
-
-def _top(groups: dict) -> list[tuple[str, int]]:
-    pairs = [(str(value), count) for value, count in groups.items() if value not in (None, "")]
-    return sorted(pairs, key=lambda pair: (-pair[1], pair[0]))[:FACET_LIMIT]
+def _frozen(filters: dict | None) -> tuple:
+    return tuple(sorted((name, tuple(values)) for name, values in (filters or {}).items()))
 
 
 def _suggest(searcher, query, text: str) -> str | None:

@@ -1,56 +1,150 @@
-"""The index on disk: open or create it, write documents, and remember how far the change feed is applied."""
+"""The index on disk: open or create it, write documents, and remember how far the change feed is applied.
+
+INDEX_DIR holds one or more complete indexes side by side and a file CURRENT naming the one in
+use. A rebuild writes a new index next to the current one and switches CURRENT when it is whole
+(an atomic rename), so searches go on answering from the old index for the minutes a rebuild
+takes, and a rebuild that crashes leaves the current index as it was.
+"""
 from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 from whoosh import index
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.reading import SegmentReader
 from whoosh.writing import LockError
 
+from search_index.pool import ChunkedPostingPool
 from search_index.schema import build_schema
 
+CURRENT = "CURRENT"
 WATERMARK = "watermark"
+PREFIX = "index-"
+SMALL_SEGMENT = 10_000  # documents
+MERGE_SMALL_AT = 4  # small segments
 
 
 class IndexBusy(RuntimeError):
     """Another process is writing the index; its sync will bring our changes too."""
 
 
+class Codec(W3Codec):
+    """Whoosh's codec without per-block length statistics: they cost a lookup per posting when a
+    segment is written and serve only Whoosh's own block skipping, which searches here do not use."""
+    length_stats = False
+
+
+def active_path(directory: str) -> Path:
+    """The index in use, created empty the first time."""
+    root = Path(directory)
+    try:
+        name = (root / CURRENT).read_text().strip()
+    except FileNotFoundError:
+        name = ""
+    if name and index.exists_in(root / name):
+        return root / name
+    path = _new_index(root)
+    _switch(root, path)
+    return path
+
+
 def open_index(directory: str):
-    path = Path(directory)
-    if index.exists_in(path):
-        return index.open_dir(path)
-    path.mkdir(parents=True, exist_ok=True)
-    return index.create_in(path, build_schema())
+    return index.open_dir(active_path(directory))
 
 
-def recreate(directory: str):
-    """An empty index in place of the old one (rebuild)."""
-    path = Path(directory)
-    if path.exists():
-        shutil.rmtree(path)
-    path.mkdir(parents=True)
-    return index.create_in(path, build_schema())
+def begin_rebuild(directory: str):
+    """A new, empty index beside the current one: (its path, the Whoosh index)."""
+    path = _new_index(Path(directory))
+    return path, index.open_dir(path)
+
+
+def finish_rebuild(directory: str, path: Path, watermark: int) -> None:
+    """Make a finished rebuild the index in use, and remove the ones it replaces."""
+    _write_watermark(path, watermark)
+    _switch(Path(directory), path)
+    remove_others(directory, keep=path)
+
+
+def abandon_rebuild(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def remove_others(directory: str, keep: Path) -> None:
+    """Indexes no longer in use. A process still searching one keeps its open files (POSIX), and
+    sees the switch on its next search."""
+    for other in Path(directory).glob(f"{PREFIX}*"):
+        if other != keep and other.is_dir():
+            shutil.rmtree(other, ignore_errors=True)
 
 
 def writer(ix, **options):
     try:
-        return ix.writer(**options)
+        return ix.writer(codec=Codec(), poolclass=ChunkedPostingPool, **options)
     except LockError:
         raise IndexBusy("Chỉ mục tìm kiếm đang được cập nhật bởi tiến trình khác.") from None
 
 
+def merge_small_segments(writer, segments):
+    """Whoosh merge policy for syncs: fold the small segments that syncs leave behind into the one
+    being written once there are several, and never the large ones a rebuild wrote (Whoosh's own
+    policy would, once there are many segments, and hold a librarian's request for minutes)."""
+    small = [segment for segment in segments if segment.doc_count_all() < SMALL_SEGMENT]
+    if len(small) < MERGE_SMALL_AT:
+        return segments
+    for segment in small:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return [segment for segment in segments if segment not in small]
+
+
 def read_watermark(directory: str) -> int:
     try:
-        return int((Path(directory) / WATERMARK).read_text().strip() or 0)
+        return int((active_path(directory) / WATERMARK).read_text().strip() or 0)
     except (FileNotFoundError, ValueError):
         return 0
 
 
 def write_watermark(directory: str, change_id: int) -> None:
-    """Written after the index commit, atomically: a crash in between only re-applies some changes."""
-    path = Path(directory) / WATERMARK
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(str(change_id))
+    """Written after the index commit: a crash in between only re-applies some changes."""
+    _write_watermark(active_path(directory), change_id)
+
+
+def version(directory: str):
+    """Which version of the index is in use: the index's name, its generation, and the table of
+    contents' identity (so that an index written again from the start is seen as new)."""
+    root = Path(directory)
+    try:
+        name = (root / CURRENT).read_text().strip()
+        tocs = [entry for entry in os.scandir(root / name) if entry.name.endswith(".toc")]
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    if not name or not tocs:
+        return None
+    latest = max(tocs, key=lambda entry: int(entry.name.rsplit("_", 1)[-1].split(".")[0]))
+    status = latest.stat()
+    return name, latest.name, status.st_ino, status.st_mtime_ns
+
+
+def _new_index(root: Path) -> Path:
+    path = root / f"{PREFIX}{uuid.uuid4().hex[:12]}"
+    path.mkdir(parents=True)
+    index.create_in(path, build_schema())
+    return path
+
+
+def _switch(root: Path, path: Path) -> None:
+    _replace_text(root / CURRENT, path.name)
+
+
+def _write_watermark(path: Path, change_id: int) -> None:
+    _replace_text(path / WATERMARK, str(change_id))
+
+
+def _replace_text(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    temporary.write_text(text)
     os.replace(temporary, path)

@@ -132,7 +132,7 @@ def test_rebuild_and_search_page(catalog, client, runner):
     result = runner.invoke(args=["search", "rebuild"])
     assert "Đã lập chỉ mục 4 bản ghi" in result.output
     page = client.get("/search", query_string={"q": "truong son"}).get_data(as_text=True)
-    assert "Đường lên đỉnh Trường Sơn" in page and "Thư viện huyện đảo Cồn Cỏ: 1 bản" in page
+    assert "Đường lên đỉnh <mark>Trường</mark> <mark>Sơn</mark>" in page and "Thư viện huyện đảo Cồn Cỏ: 1 bản" in page
 
 
 def test_an_index_built_from_another_database_is_rebuilt_by_sync(catalog, tmp_path):
@@ -144,3 +144,30 @@ def test_an_index_built_from_another_database_is_rebuilt_by_sync(catalog, tmp_pa
         assert indexer.sync(database.session(), directory) == 4
         client = catalog.test_client()
         assert titles(api(client, q="Trường Sơn")) == ["Đường lên đỉnh Trường Sơn"]
+
+
+def test_a_rebuild_that_fails_halfway_leaves_the_index_in_use_untouched(catalog, client, monkeypatch):
+    from pathlib import Path
+
+    before = api(client, q="Quảng Bình")
+    assert titles(before) == ["Lịch sử Quảng Bình"]
+
+    def fail_while_loading(db, ids):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(indexer, "_documents", fail_while_loading)
+    with catalog.app_context(), pytest.raises(RuntimeError):
+        indexer.rebuild(database.session(), catalog.config["INDEX_DIR"])
+    assert api(client, q="Quảng Bình") == before
+    assert len([path for path in Path(catalog.config["INDEX_DIR"]).iterdir() if path.is_dir()]) == 1
+
+
+def test_a_rebuild_in_rounds_writes_several_segments_and_indexes_every_record(catalog, client, monkeypatch):
+    from search_index.view import open_views
+
+    monkeypatch.setattr(indexer, "MIN_ROUND", 1)
+    with catalog.app_context():
+        assert indexer.rebuild(database.session(), catalog.config["INDEX_DIR"], memory_mb=0) == 4
+    assert len(open_views.view(catalog.config["INDEX_DIR"]).parts) >= 4  # a round per record
+    assert api(client)["total"] == 4
+    assert titles(api(client, q="Quảng Bình")) == ["Lịch sử Quảng Bình"]
