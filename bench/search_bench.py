@@ -38,7 +38,7 @@ from catalog.vietnamese import normalize_tone_placement  # noqa: E402
 from search_index import indexer  # noqa: E402
 from search_index.analysis import WORD, exact_form, folded_form  # noqa: E402
 from search_index.indexer import _documents as load_documents  # noqa: E402 - exactly what rebuild indexes
-from search_index.schema import FIELD_WEIGHTS, PAIRS_FIELD, build_schema  # noqa: E402
+from search_index.schema import FIELD_WEIGHTS, SHINGLES_FIELD, build_schema  # noqa: E402
 from search_index.search import (EXACT_BOOST, FACET_LIMIT, FACETS, FIELD_ALIASES, _facet_term,  # noqa: E402
                                  normalize_isbns, search)
 
@@ -57,11 +57,10 @@ TANTIVY_HEAP = 256 * 2**20  # the Whoosh writer's limitmb
 TANTIVY_THREADS = 2
 FOLDED_FIELDS = ("title", "text", "author", "subject", "place", "publisher", "series", "call_number")
 MULTI_FACETS = ("library_facet", "place_facet", "subject_facet")
-PHRASE_FIELDS = ("title", "text")
+PHRASE_FIELDS = (*FOLDED_FIELDS, "text_exact")  # Whoosh matches phrases in all of them (shingles field)
 ALIASES = {alias: name for name, aliases in FIELD_ALIASES.items() for alias in aliases}
 FIELD_NAME = re.compile(r"\b(\w+):")
 PREFIX = re.compile(r'(?<![\w"])(\w+)\*')
-QUOTED = re.compile(r'"([^"]*)"')
 INDEX_OPTIONS = {"Positions": "position", "Frequency": "freq"}  # Whoosh's postings format -> tantivy's
 TANTIVY_TEXT = {**dict.fromkeys(FOLDED_FIELDS, "folded"), "text_exact": "exact",
                 "isbn": "whitespace", "library": "keyword", "edition": "raw",
@@ -185,8 +184,8 @@ def dir_size(directory: Path) -> int:
 # -- the reference: tantivy, same documents, same queries -----------------------------------------
 
 def _tantivy_index(directory: Path):
-    """The project's fields with the postings the Whoosh schema gives them, except that tantivy matches
-    phrases with positions on title and text, its own way, where Whoosh has the pairs field."""
+    """The project's fields; tantivy matches phrases its own way, with positions on every text field,
+    where Whoosh has the shingles field."""
     whoosh, builder = build_schema(), tantivy.SchemaBuilder()
     builder.add_integer_field("id", stored=True, indexed=True, fast=True)
     for name, tokenizer in TANTIVY_TEXT.items():
@@ -206,7 +205,7 @@ def _tantivy_index(directory: Path):
 
 
 def _tantivy_document(document: dict):
-    values = {name: value for name, value in document.items() if value != "" and name not in ("stored", PAIRS_FIELD)}
+    values = {name: value for name, value in document.items() if value != "" and name not in ("stored", SHINGLES_FIELD)}
     values |= {"text_exact": normalize_tone_placement(document["text_exact"])}
     if "decade" in document:
         values["decade"] = int(document["decade"])
@@ -249,8 +248,7 @@ def tantivy_query(index, query: BenchQuery):
 def _either(index, text: str):
     prefixes, rest = PREFIX.findall(text), PREFIX.sub(" ", text).strip()
     folded = _words(index, folded_form(rest), [folded_form(p) for p in prefixes], ("title", "text"))
-    exact_words = QUOTED.sub(r"(\1)", normalize_tone_placement(rest))  # the exact field has no positions
-    exact = _words(index, exact_words, [exact_form(p) for p in prefixes], ("text_exact",))
+    exact = _words(index, normalize_tone_placement(rest), [exact_form(p) for p in prefixes], ("text_exact",))
     Should = tantivy.Occur.Should
     return tantivy.Query.boolean_query([(Should, folded), (Should, tantivy.Query.boost_query(exact, EXACT_BOOST))])
 

@@ -52,35 +52,52 @@ def folded_analyzer():
     return RegexTokenizer(WORD) | _Folded()
 
 
-class _PairsTokenizer(Tokenizer):
-    """Each two neighbouring words of a line, folded, as one token ("quang tri"): a phrase matches
-    where all its pairs do. Lines are the document's separate values (title, each author...), so
-    no pair spans two of them."""
+class _ShinglesTokenizer(Tokenizer):
+    """Each two and each three neighbouring words of a value, folded, as one token after the value's
+    field name (`author:vo ngoc`, `author:vo ngoc chau`). A phrase matches where its words stand
+    together: two words as a pair, longer phrases as their runs of three. Lines are the document's
+    separate values (documents.shingles_value), so no run spans two of them; runs of three keep two
+    names that share a word (Võ Ngọc Lan, Trần Ngọc Châu) from making a third (Võ Ngọc Châu)."""
 
     def __call__(self, value, mode="", **_options):
         token = Token(mode=mode)
-        for line in value.split("\n"):
-            words = [folded_form(word) for word in _WORDS.findall(line)]
-            for first, second in zip(words, words[1:]):
-                token.text = f"{first} {second}"
-                token.boost = 1.0
-                token.stopped = False
-                yield token
+        for term in value_shingles(value):
+            token.text = term
+            token.boost = 1.0
+            token.stopped = False
+            yield token
 
 
-def pairs_analyzer():
-    return _PairsTokenizer()
+def value_shingles(value: str):
+    for line in value.split("\n"):
+        field, _colon, text = line.partition(":")
+        words = [folded_form(word) for word in _WORDS.findall(text)]
+        for start in range(len(words) - 1):
+            yield shingle_term(field, words[start:start + 2])
+            if start + 2 < len(words):
+                yield shingle_term(field, words[start:start + 3])
+
+
+def phrase_shingles(words: list[str]) -> list[list[str]]:
+    """The runs of words a phrase is looked up by: itself when two words, else its runs of three."""
+    if len(words) < 3:
+        return [words]
+    return [words[start:start + 3] for start in range(len(words) - 2)]
+
+
+def shingle_term(field: str, words) -> str:
+    return f"{field}:{' '.join(words)}"
+
+
+def shingles_analyzer():
+    return _ShinglesTokenizer()
 
 
 def index_terms(value: str, form: str) -> Counter:
     """How often each term occurs in a value, as the analyzer of `form` would produce them, counted
     in one pass: indexing spends most of its time here, and Whoosh's token-by-token pipeline is
     several times slower. Tests hold the two to the same terms."""
-    if form == "pairs":
-        counts: Counter = Counter()
-        for line in value.split("\n"):
-            words = [folded_form(word) for word in _WORDS.findall(line)]
-            counts.update(f"{first} {second}" for first, second in zip(words, words[1:]))
-        return counts
+    if form == "shingles":
+        return Counter(value_shingles(value))
     convert = folded_form if form == "folded" else exact_form
     return Counter(map(convert, _WORDS.findall(value)))

@@ -10,13 +10,15 @@ DECADE = 10
 def build_document(record, holdings: list[LibraryHolding]) -> dict:
     """The fields of one record's document; `record` is a catalog Record row."""
     libraries = [holding.library for holding in holdings] or [record.library.code]
-    text = [record.title or "", *record.authors, *record.subjects, *record.places, record.publisher or "",
-            *record.series, record.edition_statement or "", record.summary or ""]
+    values = {"title": [record.title or ""], "author": record.authors, "subject": record.subjects,
+              "place": record.places, "publisher": [record.publisher or ""], "series": record.series,
+              "text": [record.edition_statement or "", record.summary or ""]}
+    text = [value for field_values in values.values() for value in field_values]
     document = {
         "id": str(record.id),
         "edition": str(record.id),  # until editions exist, each record is its own union entry
         "title": record.title or "",
-        "text": "\n".join(text), "text_exact": "\n".join(text), "pairs": "\n".join(text),
+        "text": "\n".join(text), "text_exact": "\n".join(text), "shingles": shingles_value(values),
         "author": "\n".join(record.authors), "subject": "\n".join(record.subjects),
         "place": "\n".join(record.places), "publisher": record.publisher or "",
         "series": "\n".join(record.series), "isbn": " ".join(record.isbns),
@@ -30,6 +32,13 @@ def build_document(record, holdings: list[LibraryHolding]) -> dict:
     if record.year:
         document |= {"year": record.year, "decade": str(record.year // DECADE * DECADE)}
     return document
+
+
+def shingles_value(values: dict[str, list[str]]) -> str:
+    """Each value on a line of its own, after the name of its field: `author:Võ Ngọc Châu`. Runs of words
+    are indexed per field (analysis.index_terms), so a phrase asked in one field matches there only."""
+    return "\n".join(f"{field}:{value}" for field, field_values in values.items()
+                     for value in field_values if value.strip())
 
 
 def facet_value(text: str) -> str:

@@ -12,8 +12,8 @@ import numpy as np
 from whoosh import query as q
 from whoosh.query.qcore import _NullQuery
 
-from search_index.analysis import folded_form
-from search_index.schema import FIELD_WEIGHTS, PAIRS_FIELD, pair_term
+from search_index.analysis import folded_form, phrase_shingles, shingle_term
+from search_index.schema import FIELD_WEIGHTS, SHINGLED_FIELDS, SHINGLES_FIELD
 
 K1, B = 1.2, 0.75
 MAX_EXPANSION = 2000  # terms a prefix like `n*` may stand for; beyond that it is too vague to help
@@ -79,14 +79,17 @@ class Evaluator:
         return (weight * frequency * (K1 + 1) / (frequency + norm)).astype(np.float32)
 
     def _phrase(self, query: q.Phrase) -> Matches:
-        """Words in the field, next to each other: adjacent pairs are indexed as terms of their own."""
+        """Words in the field, next to each other: runs of two and three words are indexed as terms."""
         words = list(query.words)
         if len(words) == 1:
             return self._scored(query.fieldname, words[0], query.boost)
         result = self._all_of([self._scored(query.fieldname, word, query.boost) for word in words])
-        folded = [folded_form(word) for word in words]
-        for first, second in zip(folded, folded[1:]):
-            result.matched &= self._scored(PAIRS_FIELD, pair_term(first, second), 1.0).matched
+        fields = (query.fieldname,) if query.fieldname in SHINGLED_FIELDS[:-1] else SHINGLED_FIELDS
+        for run in phrase_shingles([folded_form(word) for word in words]):
+            together = np.zeros(self.size, bool)
+            for field in fields:
+                together[self.view.postings(SHINGLES_FIELD, shingle_term(field, run)).docs] = True
+            result.matched &= together
         return result
 
     def _expanded(self, query) -> Matches:

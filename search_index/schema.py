@@ -4,24 +4,22 @@ from __future__ import annotations
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.system import pack_uint
 
-from search_index.analysis import exact_analyzer, folded_analyzer, index_terms, pairs_analyzer
+from search_index.analysis import exact_analyzer, folded_analyzer, index_terms, shingles_analyzer
 
 # How much a word counts in each field when it matches: a word of the title says more about the
 # book than the same word in its summary.
 FIELD_WEIGHTS = {"title": 3.0}
-PAIRS_FIELD = "pairs"
-
-
-def pair_term(first: str, second: str) -> str:
-    """Two folded words that stand next to each other, as one term of the pairs field."""
-    return f"{first} {second}"
+SHINGLES_FIELD = "shingles"
+# The fields whose values have their runs of words indexed (documents.shingles_value); "text" stands for
+# the values that are only in the text field (edition statement, summary).
+SHINGLED_FIELDS = ("title", "author", "subject", "place", "publisher", "series", "text")
 
 
 class VietnameseText(TEXT):
     """A text field that counts its terms in one pass when indexing (analysis.index_terms); queries
     are analysed by the equivalent Whoosh analyzer. Frequencies only, no positions."""
 
-    ANALYZERS = {"folded": folded_analyzer, "exact": exact_analyzer, "pairs": pairs_analyzer}
+    ANALYZERS = {"folded": folded_analyzer, "exact": exact_analyzer, "shingles": shingles_analyzer}
 
     def __init__(self, form: str):
         super().__init__(analyzer=self.ANALYZERS[form](), phrase=False)
@@ -33,7 +31,7 @@ class VietnameseText(TEXT):
 
 
 def build_schema() -> Schema:
-    """Text fields keep frequencies, not positions: phrases are matched through the pairs field,
+    """Text fields keep frequencies, not positions: phrases are matched through the shingles field,
     which is cheaper to write and to read than positions (see evaluate.Evaluator._phrase)."""
     return Schema(
         id=ID(stored=True, unique=True),
@@ -41,7 +39,7 @@ def build_schema() -> Schema:
         title=VietnameseText("folded"),
         text=VietnameseText("folded"),  # every word of the record, title included
         text_exact=VietnameseText("exact"),  # the same words with their diacritics
-        pairs=VietnameseText("pairs"),
+        shingles=VietnameseText("shingles"),
         author=VietnameseText("folded"),
         subject=VietnameseText("folded"),
         place=VietnameseText("folded"),

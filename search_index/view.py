@@ -16,6 +16,7 @@ from search_index.segments import FacetTable, Postings, SegmentMemory, read_colu
 
 DEFAULT_CACHE_MB = 256
 NO_YEAR = -1
+WARM_FIELDS = ("title", "text", "text_exact")
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,17 @@ class IndexView:
         live = np.ones(self.doc_count, dtype=bool)
         for part in self.parts:
             if part.reader.has_deletions():
-                count = part.reader.doc_count_all()
-                segment_live = np.zeros(count, dtype=bool)
-                segment_live[np.fromiter(part.reader.all_doc_ids(), np.int64)] = True
-                live[part.offset:part.offset + count] = segment_live
+                deleted = part.reader.deleted_docs_set
+                live[part.offset + np.fromiter(deleted, np.int64, count=len(deleted))] = False
         return live
+
+    def warm(self, fields=WARM_FIELDS, facets=()) -> None:
+        """Read now what every search needs, so that the first reader after a change does not wait."""
+        for field in fields:
+            self.lengths(field)
+        for field in facets:
+            self.facet(field)
+        self.years()
 
     def postings(self, field: str, term: bytes | str) -> Postings:
         if isinstance(term, str):

@@ -8,7 +8,8 @@ from collections import Counter
 import pytest
 
 from search_index import store
-from search_index.analysis import exact_analyzer, folded_analyzer, index_terms, pairs_analyzer
+from search_index.documents import shingles_value
+from search_index.analysis import exact_analyzer, folded_analyzer, index_terms, shingles_analyzer
 from search_index.schema import build_schema
 from search_index.search import search
 from search_index.segments import SegmentMemory, read_one_by_one, read_postings
@@ -17,9 +18,12 @@ from search_index.view import open_views
 BLOCK = 128  # Whoosh writes postings in blocks of this many
 
 
-def document(number: int, title: str, text: str = "", year: int | None = None, **extra) -> dict:
-    fields = {"id": str(number), "edition": str(number), "title": title, "text": f"{title}\n{text}".strip(),
-              "text_exact": f"{title}\n{text}".strip(), "pairs": f"{title}\n{text}".strip(),
+def document(number: int, title: str, text: str = "", year: int | None = None, authors: tuple[str, ...] = (),
+             **extra) -> dict:
+    joined = "\n".join([title, *authors, text]).strip()
+    fields = {"id": str(number), "edition": str(number), "title": title, "text": joined, "text_exact": joined,
+              "author": "\n".join(authors), "shingles": shingles_value({"title": [title], "author": list(authors),
+                                                                    "text": [text]}),
               "title_sort": title.lower(), "library_facet": extra.pop("library", "TVQT")}
     if year is not None:
         fields |= {"year": year, "decade": str(year // 10 * 10)}
@@ -65,8 +69,11 @@ def test_postings_read_by_blocks_equal_postings_read_one_by_one(directory):
 
 @pytest.mark.parametrize("value", ["Địa chí Quảng Trị\nLê Quý Đôn", "Thanh Hoá – Thanh Hóa, 1945–1975", "o'clock U.S.A ấy"])
 def test_terms_counted_for_indexing_are_the_analyzers_terms(value):
-    for form, analyzer in (("folded", folded_analyzer()), ("exact", exact_analyzer()), ("pairs", pairs_analyzer())):
-        assert index_terms(value, form) == Counter(token.text for token in analyzer(value))
+    pairs = shingles_value({"title": value.split("\n"), "author": ["Lê Quý Đôn"]})
+    for form, analyzer, text in (("folded", folded_analyzer(), value), ("exact", exact_analyzer(), value),
+                                 ("shingles", shingles_analyzer(), pairs)):
+        assert index_terms(text, form) == Counter(token.text for token in analyzer(text))
+    assert index_terms(pairs, "shingles")["author:le quy"] == 1
 
 
 def test_documents_across_segments_with_updates_and_deletions(directory):
@@ -105,6 +112,16 @@ def test_phrases_match_neighbouring_words_of_one_value(directory):
     assert sorted(ids(directory, '"Quảng Trị" dia chi')) == [1]
     assert sorted(ids(directory, "quang tri")) == [1, 2, 3, 4]
     assert ids(directory, 'nhande:"quang tri"') == [1]
+
+
+def test_a_phrase_asked_in_a_field_matches_in_one_value_of_that_field(directory):
+    write(directory, [
+        document(1, "Thơ", authors=("Võ Ngọc Châu",)),
+        document(2, "Văn", authors=("Võ Ngọc Lan", "Trần Ngọc Châu")),  # every pair, not in one name
+        document(3, "Võ Ngọc Châu: hồi ký"),  # the name, but in the title
+    ])
+    assert ids(directory, 'tacgia:"Võ Ngọc Châu"') == [1]
+    assert sorted(ids(directory, '"Võ Ngọc Châu"')) == [1, 3]
 
 
 def test_boolean_queries_and_year_ranges(directory):
