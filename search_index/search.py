@@ -10,6 +10,7 @@ from whoosh.qparser import FieldAliasPlugin, MultifieldParser
 from whoosh.query import And, Every, NullQuery, NumericRange, Or, Term
 
 from search_index import ranking
+from search_index.analysis import WORD, folded_form
 from search_index.documents import facet_value
 from search_index.evaluate import Evaluator
 from search_index.recent import RecentResults
@@ -27,6 +28,9 @@ FIELD_ALIASES = {
 FACETS = {"library": "library_facet", "place": "place_facet", "subject": "subject_facet",
           "decade": "decade", "language": "language", "publisher": "publisher_facet"}
 FACET_LIMIT = 20
+OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
+MAX_SUGGESTED_WORD = 30
+_TYPED_WORDS = re.compile(rf"{WORD}(:)?")  # a word, or a field name with its colon
 RECENT_RESULTS = 256
 _recent = RecentResults(RECENT_RESULTS)
 ISBN_LIKE = re.compile(r"(?<![\w:-])(?:isbn:)?((?:97[89][-\s]?)?\d[\d-]{7,15}[\dXx])(?![\w-])", re.IGNORECASE)
@@ -115,7 +119,7 @@ def search(directory: str, text: str, *, page: int = 1, per_page: int = 20, sort
     suggestion = None
     if not len(docs) and text.strip():
         with view.lock:
-            suggestion = _suggest(view.searcher, query, text)
+            suggestion = suggest(view, text)
     result = SearchResult(len(docs), hits, facets, suggestion)
     if cache:
         _recent.put(key, result)
@@ -136,6 +140,27 @@ def _frozen(filters: dict | None) -> tuple:
     return tuple(sorted((name, tuple(values)) for name, values in (filters or {}).items()))
 
 
-def _suggest(searcher, query, text: str) -> str | None:
-    corrected = searcher.correct_query(query, text, prefix=1)
-    return corrected.string if corrected.query != query else None
+def suggest(view, text: str) -> str | None:
+    """The query with each word the catalog does not have replaced by the nearest one it has, or None.
+
+    Word by word on the folded text field, so the suggestion is built from what was typed (field names,
+    operators and punctuation kept) rather than from Whoosh's re-formatting of a parsed query."""
+    reader, changed = view.searcher.reader(), False
+
+    def nearest(match: re.Match) -> str:
+        nonlocal changed
+        word = match.group(0)
+        folded = folded_form(word)
+        if match.group(1) or word in OPERATORS or len(folded) > MAX_SUGGESTED_WORD or folded.isdigit():
+            return word
+        with view.lock:
+            if reader.doc_frequency("text", folded):
+                return word
+            found = view.searcher.corrector("text").suggest(folded, limit=1, maxdist=2, prefix=1)
+        if not found:
+            return word
+        changed = True
+        return found[0]
+
+    suggestion = _TYPED_WORDS.sub(nearest, text)
+    return suggestion if changed else None

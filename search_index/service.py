@@ -10,6 +10,7 @@ from search_index.highlight import highlight, query_words, snippet
 from search_index.search import FACETS, search
 
 MAX_PER_PAGE = 100
+MAX_QUERY_LENGTH = 1000  # characters; a longer "query" is a pasted text, and costs seconds to parse
 SORTS = ("relevance", "year", "title")
 
 
@@ -22,6 +23,8 @@ def search_catalog(db: Session, directory: str, params) -> dict:
     page, per_page = _positive(params, "page", 1), _positive(params, "per_page", 20)
     if per_page > MAX_PER_PAGE:
         raise InvalidSearch(_("Mỗi trang tối đa %(max)s kết quả.", max=MAX_PER_PAGE))
+    if len(params.get("q") or "") > MAX_QUERY_LENGTH:
+        raise InvalidSearch(_("Câu tìm kiếm quá dài: tối đa %(max)s ký tự.", max=MAX_QUERY_LENGTH))
     sort = params.get("sort") or "relevance"
     if sort not in SORTS:
         raise InvalidSearch(_("Cách sắp xếp không hợp lệ: chọn một trong %(sorts)s.", sorts=", ".join(SORTS)))

@@ -171,3 +171,19 @@ def test_a_rebuild_in_rounds_writes_several_segments_and_indexes_every_record(ca
     assert len(open_views.view(catalog.config["INDEX_DIR"]).parts) >= 4  # a round per record
     assert api(client)["total"] == 4
     assert titles(api(client, q="Quảng Bình")) == ["Lịch sử Quảng Bình"]
+
+
+@pytest.mark.parametrize("typed", ["quảng trị-huế", "quan=tri", "src=x", '"><img src=x onerror=alert(1)>', "%C0%AF"])
+def test_queries_without_hits_joining_words_by_punctuation_get_an_answer(catalog, client, typed):
+    answer = api(client, q=typed)
+    assert answer["total"] == 0
+
+
+def test_the_suggestion_replaces_only_the_unknown_words_of_what_was_typed(catalog, client):
+    assert api(client, q="lich su Quang Binhh")["suggestion"] == "lich su Quang binh"
+    assert api(client, q="tacgia:Duongg")["suggestion"] == "tacgia:duong"
+
+
+def test_a_pasted_text_longer_than_a_query_is_refused_clearly(catalog, client):
+    response = client.get("/api/search", query_string={"q": "quang tri " * 110})
+    assert response.status_code == 400 and "quá dài" in response.get_json()["error"]

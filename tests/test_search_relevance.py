@@ -31,7 +31,7 @@ RECORDS = [
            summary="Khảo sát hệ thống thủy lợi, sông ngòi và lịch sử trị thủy của tỉnh Hà Tĩnh qua các thời kỳ."),
     record("R7", "Nông nghiệp Nghệ An", summary="Nông nghiệp và đê điều Nghệ An."),
     record("R8", "Kỷ yếu hội thảo khoa học Cồn Cỏ", isbn="978-604-57-1405-8"),
-    record("R9", "Lịch sử Đảng bộ huyện đảo Cồn Cỏ"),
+    record("R9", "Lịch sử Đảng bộ và nhân dân huyện đảo Cồn Cỏ (1959–2019)"),
 ]
 
 # query -> the record numbers that must come first, in this order
