@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO := demo/dia_chi_demo.mrc
 export FLASK_APP := app
 
-.PHONY: install run test bench translations clean
+.PHONY: install run demo-user test bench translations clean
 
 install: $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -d translations >/dev/null
@@ -20,7 +20,19 @@ run: install
 	$(BIN)/flask --app app init
 	$(BIN)/flask --app app catalog import $(DEMO)
 	$(BIN)/flask --app app search sync
+	@$(MAKE) --no-print-directory demo-user
 	$(BIN)/flask --app app run --host 127.0.0.1 --port 5000
+
+# A coordinator to try the demo with, only in the local demo database (never where DATABASE_URL points):
+# created on the first run, given a new random password on every run, which is printed.
+demo-user: install
+	@if [ -n "$$DATABASE_URL" ]; then echo "DATABASE_URL is set: no demo user (see README: flask --app app users create)"; exit 0; fi; \
+	password=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(9))'); \
+	if $(BIN)/flask --app app users list | grep -q '^demo '; then \
+		$(BIN)/flask --app app users set-password demo --password "$$password" >/dev/null; \
+	else \
+		$(BIN)/flask --app app users create demo --role coordinator --password "$$password" >/dev/null; \
+	fi && echo "Đăng nhập: http://127.0.0.1:5000/login  tên: demo  mật khẩu: $$password (điều phối viên, chỉ CSDL demo)"
 
 test: install
 	$(BIN)/python -m pytest -q

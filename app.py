@@ -9,6 +9,8 @@ from flask import Flask
 import database
 import i18n
 import schema
+import security
+from accounts import init_app as init_accounts
 from catalog import init_app as init_catalog
 from search_index import init_app as init_search
 
@@ -26,7 +28,14 @@ def default_config(instance_path: str) -> dict:
         # Postings each process keeps in memory for searching, and each indexing process's buffer.
         "SEARCH_CACHE_MB": int(os.environ.get("SEARCH_CACHE_MB", "256")),
         "SEARCH_WRITER_MB": int(os.environ.get("SEARCH_WRITER_MB", "256")),
+        # None: the session cookie is Secure exactly when the request came over HTTPS (see security.py).
+        "SESSION_COOKIE_SECURE": _flag(os.environ.get("SESSION_COOKIE_SECURE")),
+        "TRUST_PROXY": int(os.environ.get("TRUST_PROXY", "0")),  # proxies in front whose X-Forwarded-* to believe
     }
+
+
+def _flag(value: str | None) -> bool | None:
+    return None if value in (None, "") else value.lower() in ("1", "true", "yes", "on")
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -36,7 +45,9 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     database.init_app(app)
     i18n.init_app(app)
+    security.init_app(app)
     schema.init_app(app)
     init_catalog(app)
     init_search(app)
+    init_accounts(app)
     return app

@@ -78,7 +78,7 @@ def import_command(files, library_code, fmt, encoding, dry_run, workers) -> None
         for path in files:
             with tqdm(desc=path.name, unit=" bản ghi", file=sys.stderr, disable=None) as bar:
                 report = import_file(database.engine(), path, library_code=library_code, fmt=fmt,
-                                     encoding=encoding, dry_run=dry_run, user=f"cli:{_os_user()}",
+                                     encoding=encoding, dry_run=dry_run, user=cli_actor(),
                                      progress=bar.update, workers=workers)
             click.echo(format_report(report))
     except CatalogError as error:
@@ -88,11 +88,12 @@ def import_command(files, library_code, fmt, encoding, dry_run, workers) -> None
                 error=str(error.orig).strip().splitlines()[0]))
 
 
-def _os_user() -> str:
+def cli_actor() -> str:
+    """Who runs a command, as import batches and the audit log name them: cli:<login name>."""
     try:
-        return getpass.getuser()
+        return f"cli:{getpass.getuser()}"
     except Exception:  # noqa: BLE001 - no login name in some containers
-        return "unknown"
+        return "cli:unknown"
 
 
 def format_report(report: ImportReport) -> str:

@@ -39,3 +39,9 @@ class UnknownFormat(CatalogError):
 
 class ImportNotFound(CatalogError):
     code = 404
+
+
+class NotAllowed(CatalogError):
+    """The signed-in user may not do this (the visitor who is not signed in is sent to the sign-in page)."""
+
+    code = 403

@@ -7,6 +7,8 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from blinker import Namespace
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import Connection, Engine, insert, select, update
 
@@ -23,6 +25,9 @@ from catalog.record_store import PreparedRecord, store_chunk
 
 CHUNK_SIZE = 1000
 ENCODING_CHOICES = ("auto", "utf-8", "marc-8", "tcvn3", "vni", "cp1258")
+
+# Sent (sender: the Flask app) after an import that wrote to the catalog; whoever keeps the audit log listens.
+batch_imported = Namespace().signal("batch-imported")
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,9 @@ def import_file(engine: Engine, path: Path, *, file_name: str | None = None, lib
                 dry_transaction.rollback()
     if not dry_run:
         notify_changed()
+        if has_app_context():
+            batch_imported.send(current_app._get_current_object(), report=report, user=user,
+                                library_code=library_code)
     return report
 
 

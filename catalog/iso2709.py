@@ -27,8 +27,11 @@ PADDING = b"\r\n\x00\x1a \xef\xbb\xbf"  # the last three: a UTF-8 byte-order mar
 # No record may be longer than ISO 2709 allows; beyond twice that without a terminator is not a record.
 MAX_CHUNK = 2 * 99999
 
+# A leader and the first directory entry after it.
+LEADER_SHAPE = rb"\d{5}[ -~]{7}\d{5}[ -~]{7}[0-9A-Za-z]{3}\d{9}"
+LEADER = re.compile(LEADER_SHAPE)
 # A leader that starts right after a field terminator: what is left of a record whose own 0x1D is missing.
-EMBEDDED_LEADER = re.compile(rb"\x1e(?=\d{5}[ -~]{7}\d{5}[ -~]{7}[0-9A-Za-z]{3}\d{9})")
+EMBEDDED_LEADER = re.compile(rb"\x1e(?=" + LEADER_SHAPE + rb")")
 
 
 class DamagedRecord(ValueError):
@@ -97,19 +100,29 @@ def _skip_unterminated(stream: BinaryIO, offset: int, pending: bytes) -> tuple[i
 def _cut_embedded(offset: int, data: bytes, terminated: bool) -> Iterator[Chunk]:
     stripped = data.lstrip(PADDING)
     offset, data = offset + len(data) - len(stripped), stripped
-    if _declared_length(data) == len(data) + 1:
-        yield Chunk(offset, data, terminated)
-        return
     start = 0
-    for match in EMBEDDED_LEADER.finditer(data, LEADER_LENGTH):
-        cut = match.start() + 1
-        yield Chunk(offset + start, data[start:cut], terminated=True)
-        start = cut
+    while (cut := _next_record(data, start)) is not None:
+        end, start_of_next = cut
+        yield Chunk(offset + start, data[start:end], terminated=True)
+        start = start_of_next
     yield Chunk(offset + start, data[start:], terminated)
 
 
-def _declared_length(data: bytes) -> int | None:
-    digits = data[RECORD_LENGTH]
+def _next_record(data: bytes, start: int) -> tuple[int, int] | None:
+    """Where the record at `start` ends and the next one begins, when another record follows it in `data`."""
+    declared = _declared_length(data, start)
+    if declared is not None and declared > LEADER_LENGTH:
+        end = start + declared - 1  # where its terminator belongs
+        if end == len(data):
+            return None
+        if end < len(data) and LEADER.match(data, end + 1):
+            return end, end + 1  # its terminator was overwritten by another byte (a line break, a '?')
+    match = EMBEDDED_LEADER.search(data, start + LEADER_LENGTH)
+    return (match.start() + 1, match.start() + 1) if match else None
+
+
+def _declared_length(data: bytes, start: int = 0) -> int | None:
+    digits = data[start + RECORD_LENGTH.start : start + RECORD_LENGTH.stop]
     return int(digits) if digits.isdigit() else None
 
 

@@ -33,7 +33,8 @@ def list_libraries(db: Session) -> list[Library]:
 
 
 def get_library(db: Session, code: str) -> Library:
-    library = db.scalar(select(Library).where(Library.code == code.strip().upper()))
+    # No code holds control characters, and PostgreSQL would refuse to compare one with a NUL in it.
+    library = db.scalar(select(Library).where(Library.code == code.strip().upper())) if code.isprintable() else None
     if library is None:
         raise UnknownLibrary(code)
     return library

@@ -26,6 +26,7 @@ from catalog.read_item import ReadItem, too_long_problem, unexpected_problem
 BATCH = 500
 # NUL and other C0 controls (tab, line breaks aside) and lone surrogates: no database stores them as text.
 UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+CONTROL_PICTURES = 0x2400  # U+2400 ␀ is the picture of U+0000, and so on to U+241F
 IN_FLIGHT_PER_WORKER = 2
 PARALLEL_MIN_BYTES = 4 << 20  # below this, starting workers costs more than it saves
 YOUNG_GENERATION_THRESHOLD = 50_000
@@ -53,7 +54,7 @@ def relax_garbage_collection() -> None:
 def finish(item: ReadItem) -> ReadItem:
     """Check, map and write a read record as stored MARC; anything unexpected rejects this record only."""
     if item.problem is not None or item.record is None:
-        return item
+        return _storable_rejection(item)
     try:
         problem = unstorable_text(item.record)
         if problem is None:
@@ -63,7 +64,28 @@ def finish(item: ReadItem) -> ReadItem:
         problem = too_long_problem(error)
     except Exception as error:  # noqa: BLE001 - one odd record must not stop the file
         problem = unexpected_problem(error)
-    return replace(item, record=None, problem=problem)
+    return _storable_rejection(replace(item, record=None, problem=problem))
+
+
+def _storable_rejection(item: ReadItem) -> ReadItem:
+    """The reason and 001 of a rejected record as text every database stores (PostgreSQL refuses NUL).
+
+    Reasons quote the record's own text and 001, which may hold the very control characters that broke it.
+    """
+    if item.problem is None:
+        return item
+    return replace(item, problem=visible_controls(item.problem),
+                   control_number=item.control_number and visible_controls(item.control_number))
+
+
+def visible_controls(text: str) -> str:
+    """Control characters as their visible symbols (U+0000 as ␀), lone surrogates as �."""
+    return UNSTORABLE.sub(_visible, text)
+
+
+def _visible(match: re.Match) -> str:
+    char = match.group()
+    return chr(CONTROL_PICTURES + ord(char)) if char < " " else "\ufffd"
 
 
 def unstorable_text(record) -> str | None:

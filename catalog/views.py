@@ -1,30 +1,23 @@
 """Pages of the catalog: libraries, MARC upload and import reports."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
 import database
 from catalog import imports, libraries, permissions
 from catalog.errors import CatalogError
-from catalog.importer import ENCODING_CHOICES
+from catalog.importer import ENCODING_CHOICES, ImportReport
 from catalog.marc_reader import FORMATS
+from security import csrf, error_response
 
 bp = Blueprint("catalog", __name__)
 
 
 @bp.app_errorhandler(CatalogError)
 def catalog_error(error: CatalogError):
-    if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
-        return {"error": error.message}, error.code
-    return render_template("error.html", message=error.message), error.code
-
-
-@bp.app_errorhandler(413)
-def upload_too_large(_error):
-    limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-    message = _("Tệp quá lớn: giới hạn tải lên là %(limit)s MB. Hãy chia tệp hoặc nhập bằng dòng lệnh.", limit=limit)
-    return render_template("error.html", message=message), 413
+    return error_response(error.message, error.code)
 
 
 @bp.get("/")
@@ -45,29 +38,45 @@ def import_list():
 
 
 @bp.get("/imports/new")
+@login_required
 def import_form():
-    return render_template("import_form.html", libraries=libraries.list_libraries(database.session()),
-                           formats=FORMATS, encodings=ENCODING_CHOICES)
+    choices = imports.importable_libraries(database.session(), current_user)
+    return render_template("import_form.html", libraries=choices, formats=FORMATS, encodings=ENCODING_CHOICES,
+                           by_record=permissions.can_import(current_user, None))
 
 
 @bp.post("/imports")
+@login_required
 def import_upload():
-    library_code = request.form.get("library") or None
-    if not permissions.can_import(None, library_code):
-        abort(403)
-    if library_code:
-        library_code = libraries.get_library(database.session(), library_code).code
-    upload = request.files.get("file")
-    report = imports.import_upload(
-        database.engine(), upload.stream if upload else None, upload.filename if upload else "",
-        current_app.config["UPLOAD_DIR"], library_code=library_code,
-        fmt=_choice(request.form.get("format"), ("auto", *FORMATS)),
-        encoding=_choice(request.form.get("encoding"), ENCODING_CHOICES),
-        dry_run=bool(request.form.get("dry_run")), user="web")
+    report = _import_from_request()
     if report.dry_run:
         return render_template("import_report.html", summary=report, batch_id=None,
                                rejections=report.rejections, title=_("Kết quả nhập thử (không ghi gì)"))
     return redirect(url_for("catalog.import_detail", batch_id=report.batch_id))
+
+
+@bp.post("/api/imports")
+@csrf.exempt  # the API answers to bearer tokens only, never to a browser's cookies
+@login_required
+def api_import():
+    """The upload for scripts (a bearer API token): the same rules, the counts as JSON."""
+    report = _import_from_request()
+    answer = {name: getattr(report, name) for name in ("dry_run", "total", "new", "updated", "unchanged",
+                                                       "deleted", "rejected")}
+    if report.dry_run:
+        return answer
+    return {"batch": report.batch_id, **answer,
+            "report": url_for("catalog.import_detail", batch_id=report.batch_id, _external=True)}, 201
+
+
+def _import_from_request() -> ImportReport:
+    upload = request.files.get("file")
+    return imports.import_for(
+        current_user, database.engine(), database.session(), upload.stream if upload else None,
+        upload.filename if upload else "", current_app.config["UPLOAD_DIR"], request.form.get("library"),
+        fmt=_choice(request.form.get("format"), ("auto", *FORMATS)),
+        encoding=_choice(request.form.get("encoding"), ENCODING_CHOICES),
+        dry_run=bool(request.form.get("dry_run")))
 
 
 def _choice(value: str | None, allowed: tuple[str, ...]) -> str:

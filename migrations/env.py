@@ -4,6 +4,7 @@ import os
 from alembic import context
 from sqlalchemy import create_engine
 
+import accounts.models  # noqa: F401 - registers the accounts tables on Base.metadata
 import catalog.models  # noqa: F401 - registers the catalog tables on Base.metadata
 from database import Base
 

@@ -11,15 +11,18 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 import database
+from accounts import users
 from app import create_app
 from catalog.libraries import seed_union
 from schema import upgrade
+from tests.forms import token_in
 
 PROJECT = Path(__file__).resolve().parents[1]
 FIXTURES = PROJECT / "tests" / "fixtures"
 SHARED_MARC = PROJECT.parent / "shared" / "marc"
 SERVER_URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRES = SERVER_URL.startswith("postgresql")
+PASSWORD = "mat-khau-thu-nghiem"
 
 
 @pytest.fixture(scope="session")
@@ -85,6 +88,7 @@ def app(database_url, tmp_path):
         "INDEX_DIR": str(tmp_path / "index"),
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "SECRET_KEY": "test",
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",  # the real cost (n=2**15) is tested once, in test_accounts
     })
     with app.app_context():
         with database.transaction() as db:
@@ -108,3 +112,30 @@ def shared_marc() -> Path:
     if not SHARED_MARC.is_dir():
         pytest.skip(f"../shared/marc is not beside the project ({SHARED_MARC}); the shared MARC samples are absent")
     return SHARED_MARC
+
+
+@pytest.fixture
+def make_user(app):
+    """make_user("thuthu.qt") is a librarian of TVQT; make_user("dieuphoi", "coordinator") the coordinator."""
+    def make(username: str, role: str = "librarian", library: str | None = None, password: str = PASSWORD,
+             disabled: bool = False):
+        library = library or ("TVQT" if role == "librarian" else None)
+        with app.app_context(), database.transaction() as db:
+            user = users.create_user(db, username, password, role, library, "test")
+            user.disabled = disabled
+        return user
+    return make
+
+
+@pytest.fixture
+def sign_in(make_user):
+    """Sign a client in through the real /login form (making the user first, unless make=False)."""
+    def sign_in(client, username: str, role: str = "librarian", library: str | None = None,
+                password: str = PASSWORD, make: bool = True):
+        if make:
+            make_user(username, role, library, password)
+        response = client.post("/login", data={"username": username, "password": password,
+                                               "csrf_token": token_in(client.get("/login").get_data(as_text=True))})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+    return sign_in

@@ -1,7 +1,6 @@
 """Odd and hostile files: every record imported, updated or rejected with a reason, never a crash."""
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
@@ -9,9 +8,11 @@ from pymarc import Field, Subfield, record_to_xml
 from sqlalchemy import func, select
 
 import database
-from catalog.models import Copy, Library, Record
+from catalog.importer import import_file
+from catalog.models import Copy, ImportRejection, Library, Record
 from tests.factories import iso2709, make_record, write
 from tests.test_import import count, import_cli, record_row
+from tests.test_import_page import upload
 
 
 def ndjson(*records) -> bytes:
@@ -23,6 +24,12 @@ def test_nul_in_a_field_rejects_that_record_only(app, runner, tmp_path):
     result = import_cli(runner, write(tmp_path / "nul.mrc", iso2709(make_record("N0"), bad, make_record("N2"))))
     assert "mới 2" in result.output and "bị từ chối 1" in result.output and "U+0000" in result.output
     assert record_row(app, "N1") is None and record_row(app, "N2") is not None
+
+
+def test_nul_in_the_001_is_shown_as_a_symbol_in_the_rejection(app, runner, tmp_path):
+    data = make_record("J\x001").as_json().encode() + b"\n" + make_record("J2").as_json().encode() + b"\n"
+    result = import_cli(runner, write(tmp_path / "n.jsonl", data))
+    assert "mới 1" in result.output and "J␀1" in result.output
 
 
 def test_lone_surrogate_in_json_rejects_that_record_only(app, runner, tmp_path):
@@ -41,12 +48,63 @@ def test_marcxml_records_before_a_syntax_error_are_kept(app, runner, tmp_path):
     assert "mới 2" in result.output and "bị từ chối 1" in result.output and "XML hỏng ở dòng" in result.output
 
 
-def test_xml_entities_are_refused(app, runner, tmp_path):
-    bomb = (b'<?xml version="1.0"?><!DOCTYPE c [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
-            b'<collection><record><leader>00000nam a2200000 a 4500</leader>'
-            b'<controlfield tag="001">&b;</controlfield></record></collection>')
-    result = import_cli(runner, write(tmp_path / "bomb.xml", bomb))
-    assert result.exit_code == 0 and "thực thể" in result.output and count(app, Record) == 0
+SECRET = "NOI-DUNG-MAT-CUA-MAY-CHU"
+XML_RECORD = (b'<collection xmlns="http://www.loc.gov/MARC21/slim"><record><leader>00000nam a2200000 a 4500</leader>'
+              b'<controlfield tag="001">%s</controlfield><controlfield tag="003">TVQT</controlfield>'
+              b'<datafield tag="245" ind1="1" ind2="0"><subfield code="a">%s</subfield></datafield></record></collection>')
+BILLION_LAUGHS = (b'<?xml version="1.0"?>\n<!DOCTYPE collection [\n<!ENTITY lol0 "lol">\n'
+                  + b"".join(b'<!ENTITY lol%d "%s">\n' % (level, b"&lol%d;" % (level - 1) * 10) for level in range(1, 10))
+                  + b"]>\n" + XML_RECORD % (b"&lol9;", b"&lol9;"))
+
+
+def hostile_xml(kind: str, secret_file) -> bytes:
+    """A MARCXML file that expands entities a billion times, or reads a file of the server into a record."""
+    if kind == "billion laughs":
+        return BILLION_LAUGHS
+    where = secret_file.as_uri().encode()
+    declarations = {
+        "external entity": b'<!DOCTYPE collection [<!ENTITY secret SYSTEM "%s">]>' % where,
+        "external parameter entity": b'<!DOCTYPE collection [<!ENTITY %% secret SYSTEM "%s"> %%secret;]>' % where,
+        "external DTD": b'<!DOCTYPE collection SYSTEM "%s">' % where,
+    }
+    return b'<?xml version="1.0"?>\n' + declarations[kind] + XML_RECORD % (b"&secret;", b"&secret;")
+
+
+XML_ATTACKS = ["billion laughs", "external entity", "external parameter entity", "external DTD"]
+
+
+@pytest.fixture
+def secret_file(tmp_path):
+    return write(tmp_path / "secret.txt", SECRET.encode())
+
+
+def stored_text(app) -> str:
+    """Everything the database keeps of imports and records, to look for leaked content."""
+    with app.app_context():
+        rows = database.session().execute(select(ImportRejection.reason, ImportRejection.raw)).all()
+        rows += database.session().execute(select(Record.title, Record.marc)).all()
+    return repr(rows)
+
+
+@pytest.mark.parametrize("kind", XML_ATTACKS)
+def test_hostile_xml_is_refused_by_the_importer(app, tmp_path, secret_file, kind):
+    with app.app_context():
+        report = import_file(database.engine(), write(tmp_path / "h.xml", hostile_xml(kind, secret_file)))
+    assert (report.total, report.new, report.rejected) == (1, 0, 1)
+    assert "thực thể (entity) hoặc tham chiếu bên ngoài" in report.rejections[0].reason
+    assert count(app, Record) == 0 and SECRET not in stored_text(app) and "lollol" not in stored_text(app)
+
+
+@pytest.mark.parametrize("kind", XML_ATTACKS)
+def test_hostile_xml_is_refused_on_the_upload_page(app, client, sign_in, tmp_path, secret_file, kind):
+    sign_in(client, "dieuphoi", "coordinator")
+    response = upload(client, hostile_xml(kind, secret_file), "h.xml", dry_run="1")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "bị từ chối vì lý do an toàn" in page and SECRET not in page
+    stored = upload(client, hostile_xml(kind, secret_file), "h.xml")
+    report = client.get(stored.headers["Location"]).get_data(as_text=True)
+    assert "bị từ chối vì lý do an toàn" in report and SECRET not in report and "lollol" not in report
+    assert count(app, Record) == 0 and SECRET not in stored_text(app)
 
 
 def test_ndjson_with_blank_first_line_and_a_broken_line(app, runner, tmp_path):
@@ -148,9 +206,9 @@ def test_koha_items_become_copies_at_their_holding_branch(app, runner, tmp_path)
               b'<controlfield tag="001">R1</controlfield></record></collection>', b"<controlfield"),
     ("r.jsonl", b'{"leader": "short", "fields": []}\n{"leader": "x", "fields": []}\n', b'"leader": "short"'),
 ])
-def test_rejected_records_download_in_the_files_format(client, name, data, fragment):
-    location = client.post("/imports", data={"file": (io.BytesIO(data), name)},
-                           content_type="multipart/form-data").headers["Location"]
+def test_rejected_records_download_in_the_files_format(client, sign_in, name, data, fragment):
+    sign_in(client, "dieuphoi", "coordinator")
+    location = upload(client, data, name).headers["Location"]
     download = client.get(f"{location}/rejected")
     assert download.status_code == 200 and fragment in download.data
 

@@ -3,17 +3,26 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from sqlalchemy import func, select
 
 import database
 from catalog.models import Record
 from tests.factories import iso2709, make_record
+from tests.forms import csrf_token
 
 DAMAGED = b"00026     2200025   4500\x1e\x1d"
 
 
+@pytest.fixture
+def client(client, sign_in):
+    """Uploads need a signed-in user: the coordinator, who may import for any library or by 003."""
+    sign_in(client, "dieuphoi", "coordinator")
+    return client
+
+
 def upload(client, data: bytes, name: str = "qt.mrc", **form):
-    return client.post("/imports", data={"file": (io.BytesIO(data), name), **form},
+    return client.post("/imports", data={"file": (io.BytesIO(data), name), "csrf_token": csrf_token(client), **form},
                        content_type="multipart/form-data")
 
 

@@ -38,6 +38,15 @@ def test_missing_record_terminator_splits_at_the_next_leader():
     assert parse_chunk(found[1]).fields[0].data == b"A2"
 
 
+@pytest.mark.parametrize("stray", [b"\n", b"?", b"\x1f", b"5"])
+def test_record_terminator_overwritten_by_another_byte_splits_at_the_declared_length(stray):
+    # Found by tests/test_fuzz_marc.py: the record after such a one was read as part of it and lost.
+    first = make_record("A1").as_marc()[:-1] + stray
+    found = chunks(first + make_record("A2").as_marc() + make_record("A3").as_marc())
+    assert [parse_chunk(chunk).fields[0].data for chunk in found] == [b"A1", b"A2", b"A3"]
+    assert [chunk.offset for chunk in found[:2]] == [0, len(first)]
+
+
 def test_directory_offsets_that_lie_are_ignored_when_terminators_agree():
     data = bytearray(make_record("A1").as_marc())
     entry = 24 + 12 * 3  # fourth directory entry's start position
