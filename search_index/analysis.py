@@ -6,10 +6,9 @@ matches too, so `duong` finds đường while `đường` puts đường before 
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import re
 from collections import Counter
+from functools import lru_cache
 
 from whoosh.analysis import Filter, RegexTokenizer, Token, Tokenizer
 

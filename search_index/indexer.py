@@ -4,14 +4,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy.orm import Session
+from whoosh.writing import NO_MERGE
 
 from catalog.changes import changes_after, latest_change
 from catalog.records import all_record_ids, holdings_by_record, records_by_id
-from whoosh.writing import NO_MERGE
-
 from search_index import store
-from search_index.pool import POSTING_BYTES
 from search_index.documents import build_document
+from search_index.pool import POSTING_BYTES
 
 SYNC_BATCH = 2000
 REBUILD_AFTER_CHANGES = 20_000

@@ -8,9 +8,8 @@ from collections import Counter
 import pytest
 
 from search_index import store
-from search_index.documents import shingles_value
 from search_index.analysis import exact_analyzer, folded_analyzer, index_terms, shingles_analyzer
-from search_index.schema import build_schema
+from search_index.documents import shingles_value
 from search_index.search import search
 from search_index.segments import SegmentMemory, read_one_by_one, read_postings
 from search_index.view import open_views
