@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import format_time
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 import database
@@ -19,6 +19,7 @@ from catalog.models import utcnow
 ACCOUNT_LIMIT = 5  # failed attempts per account in WINDOW
 ADDRESS_LIMIT = 20  # failed attempts per address in WINDOW
 WINDOW = timedelta(minutes=15)
+KEEP_ATTEMPTS = timedelta(days=1)  # only the limits read them; the audit log keeps every sign-in for good
 
 
 def sign_in(username: str, password: str, address: str) -> User:
@@ -34,6 +35,7 @@ def sign_in(username: str, password: str, address: str) -> User:
             user = find_user(db, name)
             succeeded = password_matches(user, password) and user.is_active
             db.add(LoginAttempt(username=name, address=address, at=now, succeeded=succeeded))
+            db.execute(delete(LoginAttempt).where(LoginAttempt.at < now - KEEP_ATTEMPTS))
             audit.record(db, "login" if succeeded else "login.failed", user if user else name or "?",
                          library_code=user.library_code if user else None, target=name)
     if retry_at is not None:

@@ -89,3 +89,17 @@ def test_failures_are_in_the_audit_log_but_not_the_refusals_that_follow(app, cli
     with app.app_context():
         actions = list(database.session().scalars(select(AuditEvent.action).where(AuditEvent.action.like("login%"))))
     assert actions == ["login.failed"] * ACCOUNT_LIMIT
+
+
+def test_attempts_older_than_a_day_are_removed_when_the_next_is_recorded(app, client, make_user):
+    from accounts.signin import KEEP_ATTEMPTS
+
+    make_user("thuthu.qt")
+    attempt(client, "thuthu.qt", "sai-roi-nhe")
+    attempt(client, "thuthu.qt", "sai-roi-nhe")
+    age_attempts(app, KEEP_ATTEMPTS + timedelta(minutes=1))
+    attempt(client, "thuthu.qt", "sai-roi-nhe")
+    assert failures(app) == 1
+    with app.app_context():  # the audit log still has all three
+        assert database.session().scalar(select(func.count()).select_from(AuditEvent)
+                                         .where(AuditEvent.action == "login.failed")) == 3
