@@ -4,9 +4,10 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from accounts import admin, auth, cli, views
-    from accounts.audit import record_import
+    from accounts.audit import record_import, record_library_change
     from catalog import permissions
     from catalog.importer import batch_imported
+    from catalog.libraries import library_changed
 
     auth.init_app(app)
     cli.init_app(app)
@@ -14,3 +15,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.jinja_env.globals.update(can_manage_users=permissions.can_manage_users)
     batch_imported.connect(record_import, sender=app, weak=False)
+    library_changed.connect(record_library_change, sender=app, weak=False)

@@ -44,6 +44,11 @@ def record_import(_app, report, user: str, library_code: str | None, **_details)
                                                      "format": report.format, **counts})
 
 
+def record_library_change(_app, db: Session, action: str, actor, library, details: dict) -> None:
+    """Note a library added or changed, in the transaction that wrote it."""
+    record(db, action, actor, library_code=library.code, target=library.code, details=details)
+
+
 @dataclass
 class AuditPage:
     events: list[AuditEvent]

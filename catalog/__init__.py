@@ -3,7 +3,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from catalog import cli, views
+    from catalog import cli, permissions, views
 
     cli.init_app(app)
     app.register_blueprint(views.bp)
+    app.jinja_env.globals.update(can_manage_libraries=permissions.can_manage_libraries)

@@ -47,10 +47,10 @@ def list_libraries() -> None:
 @click.option("--org-code", default=None, help="MARC organization code (003); defaults to CODE.")
 @click.option("--province", default=None)
 def add_library(code: str, name: str, kind: str, org_code: str | None, province: str | None) -> None:
-    """Add a library."""
+    """Add a library (the audit log names the runner as cli:<login name>)."""
     try:
         with database.transaction() as db:
-            library = library_service.add_library(db, code, name, kind, org_code, province)
+            library = library_service.add_library(db, code, name, kind, org_code, province, actor=cli_actor())
             click.echo(_("Đã thêm thư viện %(code)s (%(org)s): %(name)s", code=library.code, org=library.org_code,
                          name=library.name))
     except CatalogError as error:

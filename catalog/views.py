@@ -1,13 +1,15 @@
-"""Pages of the catalog: libraries, MARC upload and import reports."""
+"""Pages of the catalog: libraries (and the coordinator's pages to manage them), MARC upload, import reports."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+import functools
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 import database
 from catalog import imports, libraries, permissions
-from catalog.errors import CatalogError
+from catalog.errors import CatalogError, InvalidLibrary, LibraryExists, NotAllowed
 from catalog.importer import ENCODING_CHOICES, ImportReport
 from catalog.marc_reader import FORMATS
 from security import csrf, error_response
@@ -29,7 +31,74 @@ def home():
 
 @bp.get("/libraries")
 def library_list():
-    return render_template("libraries.html", libraries=libraries.list_libraries(database.session()))
+    return render_template("libraries.html", libraries=libraries.list_libraries(database.session()),
+                           kinds=libraries.KIND_NAMES)
+
+
+# --- the coordinator's pages of libraries -------------------------------------------------------------------------
+
+LIBRARY_FIELDS = ("name", "province", "kind", "org_code")
+
+
+def library_manager(view):
+    """A page for whoever may manage libraries: a visitor signs in first, anyone else is refused."""
+    @functools.wraps(view)
+    @login_required
+    def guarded(*args, **kwargs):
+        if not permissions.can_manage_libraries(current_user):
+            raise NotAllowed(_("Chỉ điều phối viên của Liên hiệp mới quản lý thư viện."))
+        return view(*args, **kwargs)
+    return guarded
+
+
+@bp.get("/admin/libraries")
+@library_manager
+def library_admin():
+    return _library_admin_page()
+
+
+@bp.post("/admin/libraries")
+@library_manager
+def create_library():
+    form = request.form
+    try:
+        with database.transaction() as db:
+            library = libraries.add_library(db, form.get("code", ""), form.get("name", ""), form.get("kind", ""),
+                                            form.get("org_code"), form.get("province"), actor=current_user)
+    except (InvalidLibrary, LibraryExists) as error:  # shown above the form, with what was typed
+        return _library_admin_page(error=error.message, typed=form), error.code
+    flash(_("Đã thêm thư viện %(code)s: %(name)s.", code=library.code, name=library.name))
+    return redirect(url_for("catalog.library_admin"))
+
+
+@bp.get("/admin/libraries/<code>/edit")
+@library_manager
+def edit_library(code: str):
+    library = libraries.get_library(database.session(), code)
+    return _edit_page(library, {field: getattr(library, field) or "" for field in LIBRARY_FIELDS})
+
+
+@bp.post("/admin/libraries/<code>/edit")
+@library_manager
+def update_library(code: str):
+    typed = {field: request.form.get(field, "") for field in LIBRARY_FIELDS}
+    try:
+        with database.transaction() as db:
+            library = libraries.update_library(db, code, **typed, actor=current_user)
+    except (InvalidLibrary, LibraryExists) as error:
+        return _edit_page(libraries.get_library(database.session(), code), typed, error=error.message), error.code
+    flash(_("Đã lưu thư viện %(code)s: %(name)s.", code=library.code, name=library.name))
+    return redirect(url_for("catalog.library_admin"))
+
+
+def _library_admin_page(**shown):
+    return render_template("admin_libraries.html", summaries=libraries.library_summaries(database.session()),
+                           kinds=libraries.KIND_NAMES, typed=shown.pop("typed", {}), **shown)
+
+
+def _edit_page(library, typed: dict, **shown):
+    return render_template("admin_library_edit.html", library=library, typed=typed, kinds=libraries.KIND_NAMES,
+                           **shown)
 
 
 @bp.get("/imports")
