@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import functools
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request,
+                   stream_with_context, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 import database
-from catalog import imports, libraries, permissions
+from catalog import export, imports, libraries, permissions
 from catalog.errors import CatalogError, InvalidLibrary, LibraryExists, NotAllowed
 from catalog.importer import ENCODING_CHOICES, ImportReport
 from catalog.marc_reader import FORMATS
@@ -164,3 +165,24 @@ def import_detail(batch_id: int):
 def rejected_download(batch_id: int):
     body, file_name, mimetype = imports.rejected_file(database.session(), batch_id)
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={file_name}"})
+
+
+# --- export: public, streamed ---------------------------------------------------------------------------------------
+
+@bp.get("/records/<int:record_id>/export")
+def record_export(record_id: int):
+    fmt = export.export_format(request.args.get("format"))
+    name, read = export.record_export(database.session(), record_id)
+    return _download(fmt, name, read)
+
+
+@bp.get("/libraries/<code>/export")
+def library_export(code: str):
+    fmt = export.export_format(request.args.get("format"))
+    name, read = export.library_export(database.session(), code)
+    return _download(fmt, name, read)
+
+
+def _download(fmt: export.ExportFormat, name: str, read: export.Reader) -> Response:
+    return Response(stream_with_context(export.stream(fmt, read)), content_type=fmt.content_type,
+                    headers={"Content-Disposition": f"attachment; filename={name}.{fmt.extension}"})

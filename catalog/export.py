@@ -1,0 +1,156 @@
+"""Export stored records as ISO 2709, MARCXML or MARC-in-JSON, streamed chunk by chunk.
+
+The writers take stored MARC (ISO 2709, UTF-8, NFC) and never hold more than one record; the
+readers fetch records from the database in batches, leaving deleted ones out.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import partial
+
+from flask_babel import gettext as _
+from pymarc import Record, record_to_xml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import database
+from catalog.errors import CatalogError
+from catalog.imports import LARGEST_ID
+from catalog.libraries import get_library
+from catalog.models import Record as StoredRecord
+
+BATCH = 500
+MARCXML_NAMESPACE = "http://www.loc.gov/MARC21/slim"
+# Characters XML 1.0 cannot carry even escaped; a stored value could hold one from a legacy export.
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+FILE_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class UnknownExportFormat(CatalogError):
+    pass
+
+
+class RecordNotFound(CatalogError):
+    code = 404
+
+
+class RecordDeleted(CatalogError):
+    code = 410
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    name: str
+    content_type: str
+    extension: str
+    write: Callable[[Iterable[bytes]], Iterator[bytes]]
+
+
+def write_iso2709(marcs: Iterable[bytes]) -> Iterator[bytes]:
+    """The records as stored, one after another."""
+    yield from marcs
+
+
+def write_marcxml(marcs: Iterable[bytes]) -> Iterator[bytes]:
+    """A MARC21 slim <collection>, written record by record."""
+    yield f'<?xml version="1.0" encoding="UTF-8"?>\n<collection xmlns="{MARCXML_NAMESPACE}">\n'.encode()
+    for marc in marcs:
+        yield record_to_xml(_xml_safe(stored_record(marc))) + b"\n"
+    yield b"</collection>\n"
+
+
+def write_json(marcs: Iterable[bytes]) -> Iterator[bytes]:
+    """A JSON array of MARC-in-JSON records, as the importer reads them back."""
+    separator = "[\n"
+    for marc in marcs:
+        yield (separator + json.dumps(stored_record(marc).as_dict(), ensure_ascii=False)).encode()
+        separator = ",\n"
+    yield b"[]\n" if separator == "[\n" else b"\n]\n"
+
+
+FORMATS = {
+    "iso2709": ExportFormat("iso2709", "application/marc", "mrc", write_iso2709),
+    "marcxml": ExportFormat("marcxml", "application/marcxml+xml", "xml", write_marcxml),
+    "json": ExportFormat("json", "application/json", "json", write_json),
+}
+
+
+def export_format(name: str | None) -> ExportFormat:
+    """The format asked for (ISO 2709 when none is), or a 400 naming the ones there are."""
+    found = FORMATS.get(name or "iso2709")
+    if found is None:
+        raise UnknownExportFormat(_("Định dạng xuất “%(format)s” không được hỗ trợ; chọn một trong: %(formats)s.",
+                                    format=name, formats=", ".join(FORMATS)))
+    return found
+
+
+def stored_record(marc: bytes) -> Record:
+    """A stored record as a pymarc Record (stored MARC is always well-formed UTF-8)."""
+    return Record(data=marc, to_unicode=True, force_utf8=True, utf8_handling="strict")
+
+
+def _xml_safe(record: Record) -> Record:
+    for field in record.fields:
+        if field.is_control_field():
+            field.data = XML_ILLEGAL.sub("\ufffd", field.data or "")
+        else:
+            for index, subfield in enumerate(field.subfields):
+                field.subfields[index] = subfield._replace(value=XML_ILLEGAL.sub("\ufffd", subfield.value or ""))
+    return record
+
+
+# --- what to export -----------------------------------------------------------------------------------------------
+
+Reader = Callable[[Session], Iterator[bytes]]
+
+
+def record_export(db: Session, record_id: int) -> tuple[str, Reader]:
+    """One record's file name (without extension) and reader; raises for an unknown or deleted record."""
+    # A number beyond the id column's range is no record; the database would refuse to compare with it.
+    record = db.get(StoredRecord, record_id) if 0 < record_id <= LARGEST_ID else None
+    if record is None:
+        raise RecordNotFound(_("Không có bản ghi số %(id)s.", id=record_id))
+    if record.deleted:
+        raise RecordDeleted(_("Bản ghi số %(id)s đã bị xóa khỏi mục lục.", id=record_id))
+    return safe_file_name(f"{record.library.code}-{record.control_number}"), partial(records_marc, ids=[record_id])
+
+
+def library_export(db: Session, code: str) -> tuple[str, Reader]:
+    """A library's file name and the reader of its whole catalog; raises for an unknown library."""
+    library = get_library(db, code)
+    return safe_file_name(library.code), partial(library_marc, library_id=library.id)
+
+
+def stream(fmt: ExportFormat, read: Reader) -> Iterator[bytes]:
+    """The export's chunks, read in a session of the stream's own, which ends when the stream does."""
+    with database.transaction() as db:
+        yield from fmt.write(read(db))
+
+
+def library_marc(db: Session, library_id: int, batch: int = BATCH) -> Iterator[bytes]:
+    last = 0
+    while rows := db.execute(
+        select(StoredRecord.id, StoredRecord.marc)
+        .where(StoredRecord.library_id == library_id, StoredRecord.id > last, StoredRecord.deleted.is_(False))
+        .order_by(StoredRecord.id).limit(batch)
+    ).all():
+        yield from (row.marc for row in rows)
+        last = rows[-1].id
+
+
+def records_marc(db: Session, ids: Iterable[int], batch: int = BATCH) -> Iterator[bytes]:
+    """The MARC of the records with these ids, in the order given (a search result set), deleted ones left out."""
+    ids = list(ids)
+    for start in range(0, len(ids), batch):
+        part = ids[start:start + batch]
+        rows = db.execute(select(StoredRecord.id, StoredRecord.marc)
+                          .where(StoredRecord.id.in_(part), StoredRecord.deleted.is_(False))).all()
+        marc = {row.id: row.marc for row in rows}
+        yield from (marc[record_id] for record_id in part if record_id in marc)
+
+
+def safe_file_name(name: str) -> str:
+    return FILE_NAME_UNSAFE.sub("_", name).strip("._") or "muc-luc"
