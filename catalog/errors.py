@@ -45,3 +45,15 @@ class NotAllowed(CatalogError):
     """The signed-in user may not do this (the visitor who is not signed in is sent to the sign-in page)."""
 
     code = 403
+
+
+class UnknownExportFormat(CatalogError):
+    pass
+
+
+class RecordNotFound(CatalogError):
+    code = 404
+
+
+class RecordDeleted(CatalogError):
+    code = 410

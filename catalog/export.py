@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import database
-from catalog.errors import CatalogError
+from catalog.errors import RecordDeleted, RecordNotFound, UnknownExportFormat
 from catalog.imports import LARGEST_ID
 from catalog.libraries import get_library
 from catalog.models import Record as StoredRecord
@@ -27,18 +27,6 @@ MARCXML_NAMESPACE = "http://www.loc.gov/MARC21/slim"
 # Characters XML 1.0 cannot carry even escaped; a stored value could hold one from a legacy export.
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 FILE_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-class UnknownExportFormat(CatalogError):
-    pass
-
-
-class RecordNotFound(CatalogError):
-    code = 404
-
-
-class RecordDeleted(CatalogError):
-    code = 410
 
 
 @dataclass(frozen=True)
