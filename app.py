@@ -12,6 +12,7 @@ import schema
 import security
 from accounts import init_app as init_accounts
 from catalog import init_app as init_catalog
+from protocols import init_app as init_protocols
 from search_index import init_app as init_search
 
 HERE = Path(__file__).resolve().parent
@@ -50,4 +51,5 @@ def create_app(config: dict | None = None) -> Flask:
     init_catalog(app)
     init_search(app)
     init_accounts(app)
+    init_protocols(app)
     return app
