@@ -49,6 +49,11 @@ def record_library_change(_app, db: Session, action: str, actor, library, detail
     record(db, action, actor, library_code=library.code, target=library.code, details=details)
 
 
+def record_edition_decision(_app, db: Session, action: str, actor, library_code: str, details: dict) -> None:
+    """Note a librarian's split or join of editions, in the transaction that applied it."""
+    record(db, action, actor, library_code=library_code, target=details.get("edition"), details=details)
+
+
 @dataclass
 class AuditPage:
     events: list[AuditEvent]

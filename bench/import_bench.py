@@ -170,13 +170,17 @@ def reachable(url: str) -> bool:
 
 def run_on_postgres(server_url: str, path: Path, passes: int, workers: int) -> dict:
     """Create bench_<random>, import into it in a child process, drop it whatever happens."""
+    return run_on_postgres_with(server_url, lambda url: run_child(url, path, passes, workers))
+
+
+def run_on_postgres_with(server_url: str, run) -> dict:
+    """Create bench_<random>, call run(its URL), drop it whatever happens."""
     name = f"bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-        return run_child(url, path, passes, workers)
+        return run(make_url(server_url).set(database=name).render_as_string(hide_password=False))
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -33,7 +33,7 @@ sys.path.insert(0, str(PROJECT))
 
 # noqa: E402 below - the project root must be on the path first
 from bench import synthetic  # noqa: E402
-from catalog.records import all_record_ids  # noqa: E402
+from catalog.edition_read import all_edition_ids  # noqa: E402
 from catalog.vietnamese import normalize_tone_placement  # noqa: E402
 from search_index import indexer  # noqa: E402
 from search_index.analysis import WORD, exact_form, folded_form  # noqa: E402
@@ -220,9 +220,9 @@ def tantivy_build(engine, directory: Path) -> tuple[dict, object]:
     writer, documents, loading = index.writer(TANTIVY_HEAP, TANTIVY_THREADS), 0, 0.0
     started = time.perf_counter()
     with Session(engine) as session:
-        for ids in all_record_ids(session):
+        for ids in all_edition_ids(session):
             begun = time.perf_counter()
-            batch = load_documents(session, ids)[0]
+            batch = load_documents(session, ids)
             loading += time.perf_counter() - begun
             for document in batch:
                 writer.add_document(_tantivy_document(document))

@@ -16,6 +16,8 @@ from tqdm import tqdm
 import database
 from catalog import dump as dump_module
 from catalog import libraries as library_service
+from catalog.changes import notify_changed
+from catalog.editions import cluster_pending, recluster_everything, sync_pending
 from catalog.errors import CatalogError
 from catalog.importer import ENCODING_CHOICES, ImportReport, import_file
 from catalog.marc_reader import FORMATS
@@ -116,9 +118,22 @@ def format_report(report: ImportReport) -> str:
 @catalog_cli.command("dump")
 @click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-")
 def dump_command(output) -> None:
-    """Write every record as one JSON object per line."""
+    """Write every record as one JSON object per line, with the edition it belongs to."""
+    cluster_pending(database.engine())  # records an interrupted import left unclustered get their edition
     for row in dump_module.dump_rows(database.session()):
         output.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+@catalog_cli.command("editions")
+@click.option("--all", "everything", is_flag=True,
+              help="Gom lại toàn bộ mục lục (sau khi đổi quy tắc so khớp), thay vì chỉ các biểu ghi mới nhập.")
+def editions_command(everything: bool) -> None:
+    """Group records into editions: those written since the last time, or (--all) every record."""
+    with database.engine().begin() as conn:
+        outcome = recluster_everything(conn) if everything else sync_pending(conn)
+    notify_changed()
+    click.echo(_("Đã gom %(records)s biểu ghi; %(editions)s ấn bản thay đổi thành phần.",
+                 records=outcome.records, editions=outcome.editions_changed))
 
 
 def init_app(app) -> None:

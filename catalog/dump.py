@@ -6,21 +6,23 @@ from collections.abc import Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.models import Library, Record
+from catalog.models import Edition, Library, Record
 
 BATCH = 2000
 
 
 def dump_rows(db: Session) -> Iterator[dict]:
     query = (
-        select(Record, Library.code)
+        select(Record, Library.code, Edition.key)
         .join(Library, Library.id == Record.library_id)
+        .outerjoin(Edition, Edition.id == Record.edition_id)
         .order_by(Record.id)
         .execution_options(yield_per=BATCH)
     )
-    for record, library_code in db.execute(query):
+    for record, library_code, edition_key in db.execute(query):
         yield {
             "library": library_code,
+            "edition": edition_key,  # the union entry the record belongs to (a deleted one: its last)
             "org_code": record.org_code,
             "control_number": record.control_number,
             "title": record.title,

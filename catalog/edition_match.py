@@ -59,6 +59,9 @@ class Decision:
     reason: str  # one sentence in Vietnamese for the librarian
 
 
+STAFF_JOIN = Decision(True, "staff_join", 1.0, "Thủ thư đã xác nhận đây là cùng một ấn bản.")
+
+
 @dataclass(frozen=True)
 class Link:
     """A member of a cluster and the member it was joined to, with the decision that joined them."""
@@ -245,18 +248,30 @@ def blocking_keys(keys: EditionKeys) -> list[tuple]:
     return blocks
 
 
-def cluster(items: Iterable[tuple[object, RecordData | EditionKeys]]) -> list[Cluster]:
-    """Group records (caller's id, data) into editions; a join that would conflict with any member is refused."""
+def cluster(items: Iterable[tuple[object, RecordData | EditionKeys]], *, must_link: Iterable[tuple] = (),
+            cannot_link: Iterable[tuple] = ()) -> list[Cluster]:
+    """Group records (caller's id, data) into editions; a join that would conflict with any member is refused.
+
+    must_link and cannot_link are librarians' decisions, pairs of the caller's ids: a must-link joins
+    whatever the keys say (never across a cannot-link), a cannot-link keeps two records apart.
+    """
     ids, keys = [], []
     for item_id, data in items:
         ids.append(item_id)
         keys.append(_keys(data))
+    position = {item_id: index for index, item_id in enumerate(ids)}
+    groups = _Groups(keys)
+    for a, b in cannot_link:
+        if a in position and b in position:
+            groups.keep_apart(position[a], position[b])
+    for a, b in must_link:
+        if a in position and b in position:
+            groups.join(position[a], position[b], STAFF_JOIN, force=True)
     blocks: dict[tuple, list[int]] = {}
     for index, record_keys in enumerate(keys):
         for block in blocking_keys(record_keys):
             blocks.setdefault(block, []).append(index)
     order = {"identity": 0, "isbn": 1, "system_number": 2, "title": 3}
-    groups = _Groups(keys)
     for block in sorted((b for b, members in blocks.items() if len(members) > 1), key=lambda b: order[b[0]]):
         _join_block(groups, blocks[block])
     return groups.clusters(ids)
@@ -286,6 +301,14 @@ class _Groups:
         self.parent = list(range(len(keys)))
         self.members: dict[int, list[int]] = {index: [index] for index in range(len(keys))}
         self.links: list[tuple[int, int, Decision]] = []
+        self.apart: dict[int, set[int]] = {}  # librarians' splits, both ways
+        self.vouched: set[int] = set()  # records a librarian joined
+
+    def _kept_apart(self, a: int, b: int) -> bool:
+        if not self.apart:
+            return False
+        other = set(self.members[b])
+        return any(self.apart.get(x, set()) & other for x in self.members[a])
 
     def find(self, index: int) -> int:
         while self.parent[index] != index:
@@ -293,10 +316,19 @@ class _Groups:
             index = self.parent[index]
         return index
 
-    def join(self, index: int, other: int, decision: Decision) -> bool:
+    def keep_apart(self, index: int, other: int) -> None:
+        self.apart.setdefault(index, set()).add(other)
+        self.apart.setdefault(other, set()).add(index)
+
+    def join(self, index: int, other: int, decision: Decision, force: bool = False) -> bool:
+        """Join the groups of two records unless they conflict; force (a librarian's join) only
+        yields to a librarian's split, and the records it joins are vouched for: their differences
+        with other members (a year, an edition statement) no longer keep anything apart."""
         a, b = self.find(index), self.find(other)
-        if a == b or self._conflicts(a, b):
+        if a == b or self._kept_apart(a, b) or (not force and self._conflicts(a, b)):
             return False
+        if force:
+            self.vouched.update((index, other))
         if len(self.members[a]) > len(self.members[b]):
             a, b = b, a
         self.parent[a] = b
@@ -307,8 +339,9 @@ class _Groups:
     def _conflicts(self, a: int, b: int) -> bool:
         # Two versions of one record (the same identity) are not checked against each other.
         return any(hard_conflict(self.keys[x], self.keys[y])
-                   for x in self.members[a] for y in self.members[b]
-                   if not (self.keys[x].identity and self.keys[x].identity == self.keys[y].identity))
+                   for x in self.members[a] if x not in self.vouched for y in self.members[b]
+                   if y not in self.vouched
+                   and not (self.keys[x].identity and self.keys[x].identity == self.keys[y].identity))
 
     def clusters(self, ids: list) -> list[Cluster]:
         links_by_root: dict[int, list[Link]] = {}

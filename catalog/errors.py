@@ -57,3 +57,19 @@ class RecordNotFound(CatalogError):
 
 class RecordDeleted(CatalogError):
     code = 410
+
+
+class EditionNotFound(CatalogError):
+    code = 404
+
+
+class EditionRetired(CatalogError):
+    """Every record of the edition was deleted: the key is known, the edition is no longer held."""
+
+    code = 410
+
+
+class InvalidEditionDecision(CatalogError):
+    """A split or join that makes no sense (the record stands alone already, the same edition twice)."""
+
+    code = 409

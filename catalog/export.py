@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from flask_babel import gettext as _
-from pymarc import Record, record_to_xml
+from pymarc import Field, Indicators, Record, Subfield, record_to_xml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,10 @@ import database
 from catalog.errors import RecordDeleted, RecordNotFound, UnknownExportFormat
 from catalog.imports import LARGEST_ID
 from catalog.libraries import get_library
+from catalog.edition_read import best_record, detail, live_records, resolve
+from catalog.models import Library
 from catalog.models import Record as StoredRecord
+from catalog.records import holdings_by_record, merge_holdings
 
 BATCH = 500
 MARCXML_NAMESPACE = "http://www.loc.gov/MARC21/slim"
@@ -138,6 +141,44 @@ def records_marc(db: Session, ids: Iterable[int], batch: int = BATCH) -> Iterato
                           .where(StoredRecord.id.in_(part), StoredRecord.deleted.is_(False))).all()
         marc = {row.id: row.marc for row in rows}
         yield from (marc[record_id] for record_id in part if record_id in marc)
+
+
+def edition_export(db: Session, key: str) -> tuple[str, Reader]:
+    """One edition's file name and reader: its best record, with an 852 for every holding library."""
+    edition = resolve(db, key).edition
+    detail(db, edition)  # raises for an edition with no record left
+    return safe_file_name(f"an-ban-{edition.key}"), partial(editions_marc, edition_ids=[edition.id])
+
+
+def editions_marc(db: Session, edition_ids: Iterable[int], batch: int = BATCH) -> Iterator[bytes]:
+    """For each edition, in the order given: the MARC of its best record, the holdings of all its records."""
+    edition_ids = list(edition_ids)
+    for start in range(0, len(edition_ids), batch):
+        part = edition_ids[start:start + batch]
+        members = live_records(db, part)
+        found = holdings_by_record(db, [record.id for records in members.values() for record in records])
+        orgs = dict(db.execute(select(Library.code, Library.org_code)).all())
+        for edition_id in part:
+            if records := members.get(edition_id):
+                yield edition_record(records, merge_holdings(records, found), orgs).as_marc()
+
+
+def edition_record(records: list, holdings: list, org_codes: dict[str, str]) -> Record:
+    """The best record with its 852s replaced by one per holding library of the edition, and a 035 naming
+    each other library's record, so a cataloguer who copies it can see where else it is described."""
+    best = best_record(records)
+    marc = stored_record(best.marc)
+    marc.remove_fields("852", "952")
+    for other in records:
+        if other is not best:
+            marc.add_ordered_field(Field(tag="035", indicators=Indicators(" ", " "), subfields=[
+                Subfield("a", f"({other.org_code}){other.control_number}")]))
+    for holding in holdings:
+        subfields = [Subfield("a", org_codes.get(holding.library, holding.library)), Subfield("b", holding.name)]
+        subfields += [Subfield("h", number) for number in holding.call_numbers[:1]]
+        subfields.append(Subfield("z", _("%(count)s bản", count=holding.copies)))
+        marc.add_ordered_field(Field(tag="852", indicators=Indicators(" ", " "), subfields=subfields))
+    return marc
 
 
 def safe_file_name(name: str) -> str:

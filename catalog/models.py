@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from database import Base
@@ -34,7 +34,12 @@ class Record(Base):
 
     __tablename__ = "record"
     # control_number first: the importer looks records up by 001 across libraries with this index.
-    __table_args__ = (UniqueConstraint("control_number", "library_id", "org_code"),)
+    __table_args__ = (
+        UniqueConstraint("control_number", "library_id", "org_code"),
+        # Few records wait for re-clustering at a time: a partial index finds them without a scan.
+        Index("ix_record_edition_pending", "id", postgresql_where=text("edition_pending"),
+              sqlite_where=text("edition_pending")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     library_id: Mapped[int] = mapped_column(ForeignKey("library.id"))
@@ -58,8 +63,61 @@ class Record(Base):
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The union entry this record belongs to; a deleted record keeps its last one, for history. No foreign
+    # key: editions are never deleted (they retire), and adding one would make SQLite copy the record table,
+    # which with ON DELETE CASCADE empties the copy table.
+    edition_id: Mapped[int | None] = mapped_column(index=True)
+    # Why it joined: {"key", "score", "reason", "joined_to"} of the decision that put it there.
+    edition_link: Mapped[dict | None] = mapped_column(JSON)
+    # Set by every import that writes the record; cleared once the record has been re-clustered.
+    edition_pending: Mapped[bool] = mapped_column(default=True)
 
     library: Mapped[Library] = relationship()
+
+
+class Edition(Base):
+    """A union entry: the records of several libraries that describe one edition (manifestation).
+
+    Its key is what links and citations use: it stays while the membership does, and when the
+    edition is merged into another, the key redirects there (merged_into_id).
+    """
+
+    __tablename__ = "edition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(16), unique=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("edition.id"))
+    retired_at: Mapped[datetime | None]  # every record of it was deleted
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MatchBlock(Base):
+    """The blocks a live record is compared within (a hash of each blocking key), to find neighbours."""
+
+    __tablename__ = "match_block"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("record.id", ondelete="CASCADE"), index=True)
+    block: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class EditionDecision(Base):
+    """A librarian's word on two records: the same edition ("join") or never the same ("split").
+
+    Decisions are between records, not editions, so they outlive re-imports and re-clustering.
+    """
+
+    __tablename__ = "edition_decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # "join" or "split"
+    record_id: Mapped[int] = mapped_column(ForeignKey("record.id", ondelete="CASCADE"), index=True)
+    other_record_id: Mapped[int] = mapped_column(ForeignKey("record.id", ondelete="CASCADE"), index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    active: Mapped[bool] = mapped_column(default=True)  # a later, contrary decision retires it
 
 
 class RecordIdentifier(Base):
@@ -154,3 +212,5 @@ class RecordChange(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     record_id: Mapped[int] = mapped_column(index=True)  # no foreign key: the feed outlives what it names
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+

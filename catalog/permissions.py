@@ -50,6 +50,11 @@ def can_view_audit(actor, library_code: str | None) -> bool:
     return acts_for(actor, library_code) if library_code else role_of(actor) == COORDINATOR
 
 
+def can_decide_edition(actor, library_codes) -> bool:
+    """Split or join union entries: the coordinator, or a librarian whose library has a record in them."""
+    return any(acts_for(actor, code) for code in library_codes)
+
+
 def can_create_transfer(actor, from_library: str) -> bool:
     return acts_for(actor, from_library)
 

@@ -113,6 +113,7 @@ def _record_values(batch_id: int, prepared: PreparedRecord) -> dict:
         "publisher": data.publisher, "isbns": list(data.isbns), "language": data.language,
         "subjects": list(data.subjects), "places": list(data.places), "series": list(data.series),
         "edition_statement": data.edition_statement, "summary": data.summary, "import_batch_id": batch_id,
+        "edition_pending": True,  # catalog.editions re-clusters it after the import
     }
 
 

@@ -49,3 +49,15 @@ def holdings_by_record(db: Session, ids) -> dict[int, list[LibraryHolding]]:
         calls = tuple(dict.fromkeys(call for call in (first_call, last_call) if call))
         holdings[record_id].append(LibraryHolding(code, name, copies, calls))
     return holdings
+
+
+def merge_holdings(records, holdings: dict[int, list[LibraryHolding]]) -> list[LibraryHolding]:
+    """One line per holding library across several records (an edition's), from holdings_by_record."""
+    by_library: dict[str, LibraryHolding] = {}
+    for record in records:
+        for holding in holdings.get(record.id, []):
+            known = by_library.get(holding.library)
+            by_library[holding.library] = holding if known is None else LibraryHolding(
+                holding.library, holding.name, known.copies + holding.copies,
+                tuple(dict.fromkeys(known.call_numbers + holding.call_numbers)))
+    return sorted(by_library.values(), key=lambda holding: holding.library)

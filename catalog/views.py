@@ -173,16 +173,16 @@ def rejected_download(batch_id: int):
 def record_export(record_id: int):
     fmt = export.export_format(request.args.get("format"))
     name, read = export.record_export(database.session(), record_id)
-    return _download(fmt, name, read)
+    return download(fmt, name, read)
 
 
 @bp.get("/libraries/<code>/export")
 def library_export(code: str):
     fmt = export.export_format(request.args.get("format"))
     name, read = export.library_export(database.session(), code)
-    return _download(fmt, name, read)
+    return download(fmt, name, read)
 
 
-def _download(fmt: export.ExportFormat, name: str, read: export.Reader) -> Response:
+def download(fmt: export.ExportFormat, name: str, read: export.Reader) -> Response:
     return Response(stream_with_context(export.stream(fmt, read)), content_type=fmt.content_type,
                     headers={"Content-Disposition": f"attachment; filename={name}.{fmt.extension}"})

@@ -7,9 +7,12 @@ from sqlalchemy.orm import Session
 from whoosh.writing import NO_MERGE
 
 from catalog.changes import changes_after, latest_change
-from catalog.records import all_record_ids, holdings_by_record, records_by_id
+from catalog.edition_read import all_edition_ids, best_record, edition_keys, editions_of_records, live_records
+from catalog.editions import sync_pending
+from catalog.records import holdings_by_record, merge_holdings
 from search_index import store
 from search_index.documents import build_document
+from search_index.schema import build_schema
 from search_index.pool import POSTING_BYTES
 
 SYNC_BATCH = 2000
@@ -22,19 +25,20 @@ MIN_ROUND = 1000
 
 def rebuild(db: Session, directory: str, progress: Callable[[int], None] | None = None,
             memory_mb: int = WRITER_MEMORY_MB) -> int:
-    """Index every live record anew beside the index in use, then switch to it; returns how many
+    """Index every current edition anew beside the index in use, then switch to it; returns how many
     were indexed.
 
     Records go to the writing processes in rounds that fit `memory_mb` each, every round its own
     segments: past its memory Whoosh would sort postings in runs on disk and merge them a posting
     at a time, which costs more than the indexing itself. Searches read many segments at no cost.
     """
+    _cluster_pending(db)
     watermark = latest_change(db)  # changes after this are applied by the next sync
     path, ix = store.begin_rebuild(directory)
     per_round, writer, in_round, indexed = records_per_round(memory_mb), None, 0, 0
     try:
-        for ids in all_record_ids(db):
-            for document in _documents(db, ids)[0]:
+        for ids in all_edition_ids(db):
+            for document in _documents(db, ids):
                 if writer is None:
                     writer, in_round = store.writer(ix, limitmb=memory_mb, procs=WRITER_PROCESSES,
                                                     multisegment=True), 0
@@ -63,33 +67,49 @@ def records_per_round(memory_mb: int) -> int:
 
 
 def sync(db: Session, directory: str) -> int:
-    """Apply the changes committed since the last sync; returns how many records were re-indexed."""
+    """Apply the changes committed since the last sync; returns how many editions were re-indexed.
+
+    Records that no edition holds yet are clustered first (an import that crashed before it could).
+    The feed names records; a record's old document is found by its id in the `records` field, so an
+    edition that lost or gained records, or was merged away, is rewritten or removed."""
+    _cluster_pending(db)
     watermark, latest = store.read_watermark(directory), latest_change(db)
     if watermark > latest:
         return rebuild(db, directory)  # the index was built from another database: start again
     if latest - watermark > REBUILD_AFTER_CHANGES:
         return rebuild(db, directory)  # after a large import, writing afresh beats thousands of updates
     ix = store.open_index(directory)
+    if set(ix.schema.names()) != set(build_schema().names()):
+        return rebuild(db, directory)  # written by an older version of the application
     applied = 0
     while changes := changes_after(db, store.read_watermark(directory), SYNC_BATCH):
-        ids = {record_id for _change, record_id in changes}
-        documents, gone = _documents(db, ids)
+        record_ids = {record_id for _change, record_id in changes}
+        edition_ids = editions_of_records(db, record_ids)
+        documents = _documents(db, edition_ids)
         writer = store.writer(ix)
+        for record_id in record_ids:
+            writer.delete_by_term("records", str(record_id))
         for document in documents:
             writer.update_document(**document)
-        for record_id in gone:
-            writer.delete_by_term("id", str(record_id))
         writer.commit(mergetype=store.merge_small_segments)
         store.write_watermark(directory, changes[-1][0])
-        applied += len(ids)
+        applied += len(documents)
     return applied
 
 
-def _documents(db: Session, ids) -> tuple[list[dict], list[int]]:
-    """Documents of the live records among ids, and the ids that are deleted or gone."""
-    records = records_by_id(db, ids)
-    holdings = holdings_by_record(db, ids)
-    live = [record for record in records.values() if not record.deleted]
-    documents = [build_document(record, holdings.get(record.id, [])) for record in live]
-    gone = [record_id for record_id in ids if record_id not in records or records[record_id].deleted]
-    return documents, gone
+def _cluster_pending(db: Session) -> None:
+    sync_pending(db.connection())
+    db.commit()
+
+
+def _documents(db: Session, edition_ids) -> list[dict]:
+    """Documents of the editions among these that have live records."""
+    members = live_records(db, edition_ids)
+    keys = edition_keys(db, members)
+    holdings = holdings_by_record(db, [record.id for records in members.values() for record in records])
+    documents = []
+    for edition_id, records in members.items():
+        best = best_record(records)
+        ordered = [best] + [record for record in records if record is not best]
+        documents.append(build_document(keys[edition_id], ordered, merge_holdings(ordered, holdings)))
+    return documents

@@ -36,6 +36,7 @@ def build_schema() -> Schema:
     return Schema(
         id=ID(stored=True, unique=True),
         edition=ID(stored=True),
+        records=KEYWORD(),  # the ids of the edition's records: a changed record finds its old document
         title=VietnameseText("folded"),
         text=VietnameseText("folded"),  # every word of the record, title included
         text_exact=VietnameseText("exact"),  # the same words with their diacritics

@@ -38,8 +38,7 @@ ISBN_LIKE = re.compile(r"(?<![\w:-])(?:isbn:)?((?:97[89][-\s]?)?\d[\d-]{7,15}[\d
 
 @dataclass(frozen=True)
 class Hit:
-    record_id: int
-    edition: str
+    edition: str  # the union entry's key
     score: float
 
 
@@ -106,11 +105,7 @@ def search(directory: str, text: str, *, page: int = 1, per_page: int = 20, sort
     key = (view.version, text, page, per_page, sort, _frozen(filters), year_from, year_to)
     if cache and (found := _recent.get(key)) is not None:
         return found
-    evaluator = Evaluator(view)
-    query = build_query(view.schema, text)
-    matches = evaluator.matches(query)
-    if (condition := build_filter(filters or {}, year_from, year_to)) is not None:
-        matches.matched &= evaluator.matches(condition).matched
+    matches = _matches(view, text, filters, year_from, year_to)
     docs = np.flatnonzero(matches.matched)
     page_docs = ranking.page(view, docs, matches.scores, sort, (page - 1) * per_page, per_page)
     hits = [_hit(view, doc, matches.scores[doc]) for doc in page_docs]
@@ -126,6 +121,24 @@ def search(directory: str, text: str, *, page: int = 1, per_page: int = 20, sort
     return result
 
 
+def matching_editions(directory: str, text: str, *, sort: str = "relevance",
+                      filters: dict[str, list[str]] | None = None, year_from: int | None = None,
+                      year_to: int | None = None, limit: int) -> list[str]:
+    """The edition keys of a search's first `limit` hits, in the order the search shows them (an export)."""
+    view = open_views.view(directory)
+    matches = _matches(view, text, filters, year_from, year_to)
+    docs = np.flatnonzero(matches.matched)
+    return [_hit(view, doc, 0.0).edition for doc in ranking.page(view, docs, matches.scores, sort, 0, limit)]
+
+
+def _matches(view, text: str, filters, year_from, year_to):
+    evaluator = Evaluator(view)
+    matches = evaluator.matches(build_query(view.schema, text))
+    if (condition := build_filter(filters or {}, year_from, year_to)) is not None:
+        matches.matched &= evaluator.matches(condition).matched
+    return matches
+
+
 def warm(directory: str) -> None:
     """Open the index's current version and read what searches need, ahead of the next search."""
     open_views.view(directory).warm(facets=FACETS.values())
@@ -133,7 +146,7 @@ def warm(directory: str) -> None:
 
 def _hit(view, doc: int, score: float) -> Hit:
     stored = view.stored_fields(int(doc))
-    return Hit(int(stored["id"]), stored["edition"], float(score))
+    return Hit(stored["edition"], float(score))
 
 
 def _frozen(filters: dict | None) -> tuple:

@@ -6,8 +6,10 @@ from urllib.parse import urlencode
 from flask import Blueprint, current_app, render_template, request
 
 import database
+from catalog.export import export_format
+from catalog.views import download
 from search_index.search import FIELD_ALIASES
-from search_index.service import InvalidSearch, search_catalog
+from search_index.service import InvalidSearch, result_set_export, search_catalog
 
 bp = Blueprint("search", __name__)
 PAGE_RADIUS = 2  # page numbers shown either side of the current one
@@ -25,6 +27,14 @@ def search_page():
     except InvalidSearch as error:  # shown above the search form, so the reader can correct it there
         return render_template("search.html", results=None, error=error.message, query=request.args), error.code
     return render_template("search.html", results=results, query=request.args)
+
+
+@bp.get("/search/export")
+def search_export():
+    """The editions a search finds, as MARC: copy cataloguing from a result set."""
+    fmt = export_format(request.args.get("format"))
+    name, read = result_set_export(database.session(), current_app.config["INDEX_DIR"], request.args)
+    return download(fmt, name, read)
 
 
 @bp.get("/search/help")

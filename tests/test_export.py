@@ -48,7 +48,7 @@ def catalog_of(app, library: str) -> dict[tuple[str, str], tuple[dict, bytes]]:
     catalog = {}
     for row in rows:
         key = (row["org_code"], row["control_number"])
-        dumped = {name: value for name, value in row.items() if name not in ("library", "encoding")}
+        dumped = {name: value for name, value in row.items() if name not in ("library", "encoding", "edition")}
         if export.stored_record(marc[key]).get("003") is None:
             dumped["org_code"] = "OWN"
         catalog[(dumped["org_code"], key[1])] = (dumped, marc[key])

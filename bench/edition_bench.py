@@ -1,0 +1,140 @@
+"""Measure edition clustering: all of a 100,000-record catalog at once, and what an import re-clusters.
+
+Run from the project root:
+    .venv/bin/python bench/edition_bench.py --records 100000 [--touch 500] [--postgres URL | --no-postgres] [--json]
+
+Each database gets the synthetic catalog (bench/synthetic.py: one edition is catalogued by several
+libraries, each a little differently), imported without timing. Then:
+- full: `catalog editions --all`, re-clustering every record (keys kept where membership is);
+- incremental: an import of --touch records (half of them changed versions of stored records, half new
+  ones) re-clusters only their neighbourhood: the number of records it re-clustered is reported.
+The issue's target: the full clustering of 100,000 records in under 60 seconds.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pymarc import MARCReader, MARCWriter
+from sqlalchemy import func, select
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT))
+
+from bench import synthetic  # noqa: E402 - the project root must be on the path first
+from bench.import_bench import DEFAULT_POSTGRES, reachable, run_on_postgres_with  # noqa: E402
+
+TARGET_SECONDS = 60
+
+
+def touched_file(source: Path, destination: Path, touch: int, records: int) -> None:
+    """Half changed versions of stored records (a word added to the title), half records never seen."""
+    changed = touch // 2
+    with source.open("rb") as handle, destination.open("wb") as out:
+        writer = MARCWriter(out)
+        for position, record in enumerate(MARCReader(handle, to_unicode=True)):
+            if position % max(1, records // changed) == 0 and changed:
+                record["245"]["a"] = record["245"]["a"] + " (bổ sung)"
+                writer.write(record)
+                changed -= 1
+        for record in synthetic.generate(touch - touch // 2, seed=synthetic.DEFAULT_SEED + 1):
+            record["001"].data = "NEW" + record["001"].data
+            writer.write(record)
+
+
+def child(url: str, path: Path, touched: Path) -> dict:
+    from sqlalchemy.orm import Session
+
+    from catalog.editions import recluster_everything
+    from catalog.importer import import_file
+    from catalog.libraries import seed_union
+    from catalog.models import Edition, Record
+    from database import make_engine
+    from schema import upgrade
+
+    engine = make_engine(url)
+    upgrade(engine)
+    with Session(engine) as session:
+        seed_union(session)
+        session.commit()
+    started = time.perf_counter()
+    first = import_file(engine, path, user="bench")
+    imported = time.perf_counter() - started
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        full = recluster_everything(conn)
+    full_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    report = import_file(engine, touched, user="bench")
+    incremental_seconds = time.perf_counter() - started
+    with Session(engine) as session:
+        editions = session.scalar(select(func.count()).select_from(Edition).where(
+            Edition.merged_into_id.is_(None), Edition.retired_at.is_(None)))
+        records = session.scalar(select(func.count()).select_from(Record))
+    engine.dispose()
+    return {"records": records, "editions": editions,
+            "import": {"records": first.total, "seconds": imported, "clustered": first.clustered},
+            "full": {"records": full.records, "seconds": full_seconds, "changed": full.editions_changed},
+            "incremental": {"records": report.total, "new": report.new, "updated": report.updated,
+                            "clustered": report.clustered, "seconds": incremental_seconds}}
+
+
+def run_child(url: str, path: Path, touched: Path) -> dict:
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", url, str(path), str(touched)]
+    finished = subprocess.run(command, capture_output=True, text=True, cwd=PROJECT)
+    if finished.returncode != 0:
+        raise RuntimeError(f"edition bench failed:\n{finished.stderr[-4000:]}")
+    return json.loads(finished.stdout.strip().splitlines()[-1])
+
+
+def format_table(results: dict) -> str:
+    lines = [f"Edition clustering, {results['records']:,} synthetic records, {results['touch']} touched "
+             f"(target: full clustering < {TARGET_SECONDS} s)",
+             "| database | editions | import incl. clustering | full re-clustering | incremental import "
+             "| records re-clustered by it |", "|---|---:|---:|---:|---:|---:|"]
+    for backend in ("sqlite", "postgresql"):
+        run = results.get(backend)
+        if not run:
+            continue
+        verdict = "ok" if run["full"]["seconds"] < TARGET_SECONDS else "MISSED"
+        lines.append(f"| {backend} | {run['editions']:,} | {run['import']['seconds']:.1f} s "
+                     f"| {run['full']['seconds']:.1f} s ({verdict}) | {run['incremental']['seconds']:.2f} s "
+                     f"| {run['incremental']['clustered']:,} of {run['records']:,} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--touch", type=int, default=500)
+    parser.add_argument("--postgres", help="PostgreSQL server URL (default: the local test server if it answers)")
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        url, path, touched = args.child
+        print(json.dumps(child(url, Path(path), Path(touched))))
+        return 0
+    with tempfile.TemporaryDirectory(prefix="edition-bench-") as work:
+        workdir = Path(work)
+        path, touched = workdir / "catalog.mrc", workdir / "touched.mrc"
+        synthetic.write_file(path, args.records)
+        touched_file(path, touched, args.touch, args.records)
+        results = {"records": args.records, "touch": args.touch,
+                   "sqlite": run_child(f"sqlite:///{workdir / 'bench.sqlite3'}", path, touched)}
+        server = args.postgres or (None if args.no_postgres else DEFAULT_POSTGRES)
+        if server and (args.postgres or reachable(server)):
+            results["postgresql"] = run_on_postgres_with(server, lambda url: run_child(url, path, touched))
+    print(json.dumps(results, indent=2) if args.json else format_table(results))
+    return 0 if all(results[b]["full"]["seconds"] < TARGET_SECONDS for b in ("sqlite", "postgresql")
+                    if results.get(b)) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
