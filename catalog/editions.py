@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.orm import aliased
 
+import database
 from bulk import bulk_insert
 from catalog.changes import record_changed
 from catalog.edition_assign import assign
@@ -95,6 +96,12 @@ def cluster_pending(engine: Engine) -> SyncOutcome | None:
     except Exception:  # noqa: BLE001 - the records are committed; the next sync (or search sync) clusters them
         log.exception("edition clustering failed; it is retried by the next import or `flask search sync`")
         return None
+
+
+def cluster_after_change(app, **_details) -> None:
+    """Listener of catalog_changed: cluster what was just committed."""
+    with app.app_context():
+        cluster_pending(database.engine())
 
 
 # --- reading ------------------------------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from catalog.changes import notify_changed
-from catalog.editions import cluster_pending
 from catalog.errors import UnknownFormat, UnreadableFile
 from catalog.libraries import normalize_org_code
 from catalog.marc_reader import FORMATS, SNIFF_BYTES, detect_format
@@ -56,7 +55,6 @@ class ImportReport:
     rejected: int = 0
     repaired: int = 0
     rejections: list[Rejection] = field(default_factory=list)
-    clustered: int = 0  # records re-clustered into editions after the import (the touched neighbourhood)
 
 
 class _Libraries:
@@ -112,16 +110,13 @@ def import_file(engine: Engine, path: Path, *, file_name: str | None = None, lib
         except BaseException:
             if not dry_run and report.batch_id is not None:
                 _mark_interrupted(conn, report.batch_id)
-                # The index's sync clusters the committed chunks into editions first.
-                notify_changed()  # the chunks committed before the failure are in the catalog
+                notify_changed()  # the chunks committed before the failure are in the catalog  # the chunks committed before the failure are in the catalog
             raise
         finally:
             if dry_transaction is not None:
                 dry_transaction.rollback()
     if not dry_run:
-        if outcome := cluster_pending(engine):
-            report.clustered = outcome.records
-        notify_changed()
+        notify_changed()  # editions are re-clustered, then the index follows
         if has_app_context():
             batch_imported.send(current_app._get_current_object(), report=report, user=user,
                                 library_code=library_code)

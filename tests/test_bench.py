@@ -36,6 +36,8 @@ def test_edition_bench_runs_and_reports_full_and_incremental_clustering():
         [sys.executable, "bench/edition_bench.py", "--records", "400", "--touch", "20", "--no-postgres", "--json"],
         cwd=PROJECT, capture_output=True, text=True, timeout=300, check=True)
     run = json.loads(result.stdout)["sqlite"]
-    assert run["records"] == 410 and run["full"]["records"] == 400 and 0 < run["editions"] < 410
+    assert run["records"] == 410 and run["first"]["clustered"] == 400 and 0 < run["editions"] < 410
+    assert run["full"]["clustered"] == 400 and run["full"]["editions_changed"] == 0  # keys stay
     assert (run["incremental"]["new"], run["incremental"]["updated"]) == (10, 10)
     assert 20 <= run["incremental"]["clustered"] < 200  # the touched records and their neighbours, not all
+    assert not run["incremental"]["full"]

@@ -285,3 +285,28 @@ def test_a_search_result_set_exports_one_record_per_edition(runner, client, shar
     assert titles == ["Lịch sử Quảng Bình /", "Địa chí Quảng Trị /"]
     assert client.get("/search/export?q=khongcosachnay").get_data() == b""  # ISO 2709: nothing found, no bytes
     assert client.get("/search/export?q=quang&format=pdf").status_code == 400
+
+
+def test_the_shared_truth_holds_in_the_catalog_before_and_after_an_update(runner, client, shared_marc):
+    """vi_utf8.mrc imported as the coordinator would (each record to the library its 003 names), then
+    vi_update.mrc: every truth cluster is one edition, no two clusters share one, and the search API
+    shows one hit per edition."""
+    truth_path = shared_marc / "vi" / "truth.json"
+    truth = json.loads(truth_path.read_text(encoding="utf-8"))
+    for name in ("vi_utf8.mrc", "vi_update.mrc"):
+        result = runner.invoke(args=["catalog", "import", str(shared_marc / "vi" / name)])
+        assert result.exit_code == 0, result.output
+        rows = {f"dev/{row['org_code']}/{row['control_number']}": row for row in dumped(runner).values()
+                if not row["deleted"]}
+        edition_of_cluster = {}
+        for cluster_name, expected in truth["clusters"].items():
+            keys = {rows[member]["edition"] for member in expected["members"] if member in rows}
+            assert len(keys) <= 1, (name, cluster_name, keys)
+            edition_of_cluster[cluster_name] = keys
+        for first, second in ((a, b) for a in edition_of_cluster for b in edition_of_cluster if a < b):
+            assert not edition_of_cluster[first] & edition_of_cluster[second], (name, first, second)
+    after = truth["expected_after_update"]
+    assert len(rows) == after["active_count"] and not set(after["deleted"]) & set(rows)
+    runner.invoke(args=["search", "sync"])
+    editions = {row["edition"] for row in rows.values()}
+    assert api(client, f"/api/search?q=&per_page={len(editions)}")["total"] == len(editions)
