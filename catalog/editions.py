@@ -16,11 +16,11 @@ import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, bindparam, delete, func, or_, select, text, update
+from sqlalchemy import Connection, Engine, delete, func, or_, select, text, update
 from sqlalchemy.orm import aliased
 
 import database
-from bulk import bulk_insert
+from bulk import bulk_insert, bulk_update
 from catalog.changes import record_changed
 from catalog.edition_assign import assign
 from catalog.edition_match import EditionKeys, blocking_keys, cluster, match_keys
@@ -235,11 +235,8 @@ def _recluster(conn: Connection, rows: list[StoredRow], decisions: tuple[list, l
             if old[member] != edition_id:
                 changed_editions.update(filter(None, (old[member], edition_id)))
             if old[member] != edition_id or by_id[member].edition_link != link:
-                updates.append({"record_id": member, "edition_id": edition_id, "edition_link": link})
-    if updates:
-        table = Record.__table__
-        conn.execute(update(table).where(table.c.id == bindparam("record_id"))
-                     .values(edition_id=bindparam("edition_id"), edition_link=bindparam("edition_link")), updates)
+                updates.append({"id": member, "edition_id": edition_id, "edition_link": link})
+    bulk_update(conn, Record.__table__, updates)
     changed_editions |= _retire_and_redirect(conn, plan, edition_of, now)
     _revive(conn, list(plan.kept.values()), now)
     # The search index shows editions: every live member of an edition whose membership changed.
@@ -290,11 +287,8 @@ def _revive(conn: Connection, kept: list[int], now) -> None:
 
 def _clear_pending(conn: Connection, pending) -> None:
     """Done with these records, unless an import rewrote one meanwhile (then it waits for the next sync)."""
-    if not pending:
-        return
-    table = Record.__table__
-    conn.execute(update(table).where(table.c.id == bindparam("record_id"), table.c.updated_at == bindparam("seen"))
-                 .values(edition_pending=False), [{"record_id": row.id, "seen": row.updated_at} for row in pending])
+    bulk_update(conn, Record.__table__, [{"id": row.id, "updated_at": row.updated_at, "edition_pending": False}
+                                         for row in pending], match=("updated_at",))
 
 
 def _chunks(values: list) -> Iterator[list]:
