@@ -27,7 +27,8 @@ def test_search_bench_runs_and_reports_build_and_latency():
     assert figures["records"] == 200
     # One document per edition: the synthetic libraries catalogue many of the same editions.
     assert 100 < figures["whoosh"]["build"]["documents"] < 200
-    assert figures["tantivy"]["build"]["documents"] == figures["whoosh"]["build"]["documents"]
+    if figures["tantivy"]:  # the reference is optional (bench/requirements-bench.txt)
+        assert figures["tantivy"]["build"]["documents"] == figures["whoosh"]["build"]["documents"]
     assert figures["whoosh"]["latency"]["all"]["n"] == 18 and figures["whoosh"]["latency"]["all"]["p95"] > 0
 
 
