@@ -1,6 +1,7 @@
 """Reading editions: a key to its edition (following merges), its records, its copies by library."""
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session, joinedload
 from catalog.errors import EditionNotFound, EditionRetired
 from catalog.models import Copy, Edition, ImportBatch, Library, Record
 
+KEY_SHAPE = re.compile(r"[0-9a-z]{1,16}")
 MAX_REDIRECTS = 20  # merges are flattened as they happen; this only guards against a cycle in old data
 COPY_SOURCES = {"marc": lazy_gettext("Nhập từ biểu ghi MARC (852/952)")}
 
@@ -57,7 +59,9 @@ class EditionDetail:
 
 def resolve(db: Session, key: str) -> Resolved:
     """The edition a key names now: merged keys lead to where their records went."""
-    edition = db.scalar(select(Edition).where(Edition.key == (key or "").strip().lower()))
+    wanted = (key or "").strip().lower()
+    # Only a key's own characters reach the database (PostgreSQL refuses a NUL in a string outright).
+    edition = db.scalar(select(Edition).where(Edition.key == wanted)) if KEY_SHAPE.fullmatch(wanted) else None
     if edition is None:
         raise EditionNotFound(_("Không có ấn bản mã “%(key)s” trong mục lục liên hợp.", key=key))
     asked = edition.key
