@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 import database
 from catalog import dump as dump_module
+from catalog import harvest as harvest_module
 from catalog import libraries as library_service
 from catalog.changes import notify_changed
 from catalog.editions import cluster_pending, recluster_everything, sync_pending
@@ -112,6 +113,37 @@ def format_report(report: ImportReport) -> str:
         offset = "" if rejection.byte_offset is None else f", byte {rejection.byte_offset}"
         control = f", 001 {rejection.control_number}" if rejection.control_number else ""
         lines.append(_("  - bản ghi #%(number)s", number=rejection.position + 1) + f"{offset}{control}: {rejection.reason}")
+    return "\n".join(lines)
+
+
+@catalog_cli.command("harvest")
+@click.argument("url")
+@click.option("--library", "library_code", required=True, help="Library the records are harvested into.")
+@click.option("--set", "set_spec", default=None, help="Only this OAI set (setSpec).")
+@click.option("--from", "since", default=None,
+              help="Changes from this UTC date (YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ); default: since the last harvest.")
+def harvest_command(url, library_code, set_spec, since) -> None:
+    """Harvest a library's records over OAI-PMH (MARCXML) into the catalog."""
+    try:
+        with tqdm(desc=url[-40:], unit=" bản ghi", file=sys.stderr, disable=None) as bar:
+            report = harvest_module.harvest(url, library_code, set_spec, since, user=cli_actor(), progress=bar.update)
+    except CatalogError as error:
+        _fail(error.message)
+    except (OperationalError, ProgrammingError) as error:
+        _fail(_("Không dùng được cơ sở dữ liệu (%(error)s). Đã chạy “flask --app app init” chưa?",
+                error=str(error.orig).strip().splitlines()[0]))
+    click.echo(format_harvest(report))
+
+
+def format_harvest(report: harvest_module.HarvestReport) -> str:
+    """What a harvest asked for and received, then the import's own summary."""
+    asked = _("thay đổi từ %(since)s", since=report.since) if report.since else _("toàn bộ")
+    lines = [_("Thu hoạch %(url)s%(set)s (%(asked)s): nhận %(received)s bản ghi, %(deleted)s bản ghi đã xóa ở nguồn "
+               "(%(applied)s xóa ở đây)", url=report.url, set=f" [{report.set_spec}]" if report.set_spec else "",
+               asked=asked, received=report.received, deleted=report.deleted_headers, applied=report.deletions)]
+    if report.skipped:
+        lines.append(_("  - %(count)s bản ghi không có MARCXML, bỏ qua", count=report.skipped))
+    lines.append(format_report(report.imported) if report.imported else _("Không có gì thay đổi."))
     return "\n".join(lines)
 
 

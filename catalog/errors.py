@@ -73,3 +73,9 @@ class InvalidEditionDecision(CatalogError):
     """A split or join that makes no sense (the record stands alone already, the same edition twice)."""
 
     code = 409
+
+
+class HarvestError(CatalogError):
+    """An OAI-PMH provider could not be harvested (unreachable, not OAI-PMH, an OAI error); nothing was stored."""
+
+    code = 502

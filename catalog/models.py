@@ -214,3 +214,36 @@ class RecordChange(Base):
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+HARVEST_URL_LENGTH = 1000
+HARVEST_IDENTIFIER_LENGTH = 500
+
+
+class Harvest(Base):
+    """An OAI-PMH source harvested into one library, and how far its last successful harvest reached."""
+
+    __tablename__ = "harvest"
+    # set_spec is "" for the whole repository: NULLs never equal each other in a unique key.
+    __table_args__ = (UniqueConstraint("url", "set_spec", "library_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(HARVEST_URL_LENGTH))
+    set_spec: Mapped[str] = mapped_column(String(255), default="")
+    library_id: Mapped[int] = mapped_column(ForeignKey("library.id"))
+    # The provider's responseDate when the last successful harvest began, by its clock, not ours: the next
+    # harvest asks for what changed from then on. Naive UTC, like every time in the catalog.
+    harvested_until: Mapped[datetime]
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+    finished_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HarvestedRecord(Base):
+    """The record key an OAI identifier brought: a deleted header names only the identifier."""
+
+    __tablename__ = "harvested_record"
+    __table_args__ = (UniqueConstraint("harvest_id", "identifier"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    harvest_id: Mapped[int] = mapped_column(ForeignKey("harvest.id", ondelete="CASCADE"))
+    identifier: Mapped[str] = mapped_column(String(HARVEST_IDENTIFIER_LENGTH))
+    org_code: Mapped[str] = mapped_column(String(ORG_CODE_LENGTH))  # as stored (003, else the library's)
+    control_number: Mapped[str] = mapped_column(String(CONTROL_NUMBER_LENGTH))

@@ -9,3 +9,6 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register each protocol's blueprint."""
+    from protocols import oai
+
+    oai.init_app(app)
