@@ -12,3 +12,6 @@ def init_app(app: Flask) -> None:
     from protocols import oai
 
     oai.init_app(app)
+    from protocols import sru
+
+    app.register_blueprint(sru.bp)
