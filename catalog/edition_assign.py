@@ -20,11 +20,14 @@ class Assignment:
     retired: set[int] = field(default_factory=set)  # old editions with no record left
 
 
-def assign(clusters: Sequence[Sequence[int]], old_edition: Mapping[int, int | None]) -> Assignment:
+def assign(clusters: Sequence[Sequence[int]], old_edition: Mapping[int, int | None],
+           former: Mapping[int, int] | None = None) -> Assignment:
     """clusters: record ids per new cluster; old_edition: each record's edition before (None if new).
 
     old_edition may name records that are in no cluster (deleted ones): their editions still count as
-    affected, and are retired when nothing else of them is left.
+    affected, and are retired when nothing else of them is left. former names, for records whose edition
+    was once merged into another, that merged edition: a cluster that keeps no current edition takes it
+    back (a wrong merge split again gets its old key, and its old links lead to it again).
     """
     counts = [Counter(old_edition.get(member) for member in members) for members in clusters]
     for count in counts:
@@ -42,6 +45,15 @@ def assign(clusters: Sequence[Sequence[int]], old_edition: Mapping[int, int | No
             continue
         result.kept[index] = edition
         taken.add(edition)
+    for index, members in enumerate(clusters):
+        if index in result.kept:
+            continue
+        formerly = Counter(former.get(member) for member in members) if former else Counter()
+        formerly.pop(None, None)
+        if candidates := [(shared, -edition) for edition, shared in formerly.items() if edition not in taken]:
+            edition = -max(candidates)[1]
+            result.kept[index] = edition
+            taken.add(edition)
     result.fresh = [index for index in range(len(clusters)) if index not in result.kept]
     for edition in sorted(set(sizes) - taken):
         holders = [(count[edition], -index) for index, count in enumerate(counts) if count[edition]]

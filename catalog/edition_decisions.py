@@ -58,14 +58,19 @@ def join_editions(db: Session, key: str, other_key: str, actor, note: str | None
     ours, theirs = found.get(first.id, []), found.get(second.id, [])
     if not ours or not theirs:
         raise InvalidEditionDecision(_("Một trong hai ấn bản không còn biểu ghi nào."))
-    _check_allowed(actor, ours + theirs)
+    if not permissions.can_join_editions(actor, {r.library.code for r in ours}, {r.library.code for r in theirs}):
+        raise NotAllowed(_("Chỉ điều phối viên, hoặc thủ thư của thư viện có biểu ghi trong cả hai ấn bản, mới "
+                           "được gộp hai ấn bản."))
     our_ids, their_ids = [r.id for r in ours], [r.id for r in theirs]
     db.execute(update(EditionDecision).where(EditionDecision.active, EditionDecision.kind == "split", or_(
         and_(EditionDecision.record_id.in_(our_ids), EditionDecision.other_record_id.in_(their_ids)),
         and_(EditionDecision.record_id.in_(their_ids), EditionDecision.other_record_id.in_(our_ids)),
     )).values(active=False))
-    db.add(EditionDecision(kind="join", record_id=ours[0].id, other_record_id=theirs[0].id, note=_note(note),
-                           created_by=_name(actor)))
+    # Every record of each side is tied to the other side: all of them are vouched for (their differences no
+    # longer keep them apart), and the join outlives the deletion of any one record.
+    pairs = [(ours[0].id, other) for other in their_ids] + [(record, their_ids[0]) for record in our_ids[1:]]
+    db.add_all(EditionDecision(kind="join", record_id=a, other_record_id=b, note=_note(note), created_by=_name(actor))
+               for a, b in pairs)
     db.flush()
     recluster_around(db.connection(), our_ids + their_ids)
     joined = _key_of(db, ours[0].id)

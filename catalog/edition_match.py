@@ -325,10 +325,12 @@ class _Groups:
         yields to a librarian's split, and the records it joins are vouched for: their differences
         with other members (a year, an edition statement) no longer keep anything apart."""
         a, b = self.find(index), self.find(other)
-        if a == b or self._kept_apart(a, b) or (not force and self._conflicts(a, b)):
+        if a != b and self._kept_apart(a, b):
             return False
         if force:
             self.vouched.update((index, other))
+        if a == b or (not force and self._conflicts(a, b)):
+            return False
         if len(self.members[a]) > len(self.members[b]):
             a, b = b, a
         self.parent[a] = b

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 import database
 from catalog import edition_decisions, edition_read, export, permissions
+from catalog.changes import notify_changed
 from catalog.marc_display import display
 from catalog.views import download
 
@@ -47,6 +48,7 @@ def split(key: str):
     record_id = request.form.get("record", type=int) or 0
     with database.transaction() as db:
         new_key = edition_decisions.split_record(db, key, record_id, current_user, request.form.get("note"))
+    notify_changed()  # the index shows editions: both parts get their documents now
     flash(_("Đã tách biểu ghi thành ấn bản riêng %(key)s.", key=new_key), "success")
     return redirect(url_for("editions.edition_page", key=new_key))
 
@@ -57,6 +59,7 @@ def join(key: str):
     other = (request.form.get("other") or "").strip()
     with database.transaction() as db:
         joined = edition_decisions.join_editions(db, key, other, current_user, request.form.get("note"))
+    notify_changed()
     flash(_("Đã gộp hai ấn bản thành %(key)s.", key=joined), "success")
     return redirect(url_for("editions.edition_page", key=joined))
 

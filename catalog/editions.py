@@ -46,6 +46,7 @@ class StoredRow:
     deleted: bool
     edition_id: int | None
     edition_link: dict | None
+    former_edition_id: int | None
     keys: EditionKeys
 
 
@@ -114,7 +115,8 @@ def _lock(conn: Connection) -> None:
         conn.execute(update(Edition).where(Edition.id == -1).values(key=Edition.key))
 
 
-_COLUMNS = (Record.id, Record.deleted, Record.edition_id, Record.edition_link, Record.org_code,
+_COLUMNS = (Record.id, Record.deleted, Record.edition_id, Record.edition_link, Record.former_edition_id,
+            Record.org_code,
             Record.control_number, Record.title, Record.authors, Record.year, Record.publisher, Record.isbns,
             Record.edition_statement)
 
@@ -147,7 +149,7 @@ def _row(row, numbers: dict[int, list[str]]) -> StoredRow:
                       authors=tuple(row.authors or ()), year=row.year, publisher=row.publisher,
                       isbns=tuple(row.isbns or ()), edition_statement=row.edition_statement,
                       system_numbers=tuple(numbers.get(row.id, ())))
-    return StoredRow(row.id, row.deleted, row.edition_id, row.edition_link, match_keys(data))
+    return StoredRow(row.id, row.deleted, row.edition_id, row.edition_link, row.former_edition_id, match_keys(data))
 
 
 def _component(conn: Connection, seeds: list[int]) -> set[int] | None:
@@ -222,7 +224,7 @@ def _recluster(conn: Connection, rows: list[StoredRow], decisions: tuple[list, l
     clusters = cluster(((row.id, row.keys) for row in live), must_link=joins, cannot_link=splits)
     by_id = {row.id: row for row in rows}
     old = {row.id: row.edition_id for row in rows}
-    plan = assign([c.members for c in clusters], old)
+    plan = assign([c.members for c in clusters], old, _former(conn, rows))
     now = utcnow()
     edition_of = dict(plan.kept) | _new_editions(conn, plan.fresh, now)
     changed_editions: set[int] = set()
@@ -231,11 +233,14 @@ def _recluster(conn: Connection, rows: list[StoredRow], decisions: tuple[list, l
         edition_id = edition_of[index]
         links = {link.member: _link_json(link) for link in found.links}
         for member in found.members:
-            link = links.get(member)
+            link, row = links.get(member), by_id[member]
+            former = old[member] if old[member] in plan.merged else row.former_edition_id
+            former = None if former == edition_id else former
             if old[member] != edition_id:
                 changed_editions.update(filter(None, (old[member], edition_id)))
-            if old[member] != edition_id or by_id[member].edition_link != link:
-                updates.append({"id": member, "edition_id": edition_id, "edition_link": link})
+            if (old[member], row.edition_link, row.former_edition_id) != (edition_id, link, former):
+                updates.append({"id": member, "edition_id": edition_id, "edition_link": link,
+                                "former_edition_id": former})
     bulk_update(conn, Record.__table__, updates)
     changed_editions |= _retire_and_redirect(conn, plan, edition_of, now)
     _revive(conn, list(plan.kept.values()), now)
@@ -243,6 +248,15 @@ def _recluster(conn: Connection, rows: list[StoredRow], decisions: tuple[list, l
     record_changed(conn, [member for index, found in enumerate(clusters) if edition_of[index] in changed_editions
                           for member in found.members])
     return SyncOutcome(records=len(live), editions_changed=len(changed_editions))
+
+
+def _former(conn: Connection, rows: list[StoredRow]) -> dict[int, int]:
+    """Each record's former edition, where that edition is merged into another still (so it may be revived)."""
+    formers = {row.former_edition_id for row in rows if row.former_edition_id and not row.deleted}
+    merged = set()
+    for part in _chunks(sorted(formers)):
+        merged.update(conn.scalars(select(Edition.id).where(Edition.id.in_(part), Edition.merged_into_id.is_not(None))))
+    return {row.id: row.former_edition_id for row in rows if row.former_edition_id in merged}
 
 
 def _link_json(link) -> dict:

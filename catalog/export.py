@@ -17,11 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import database
+from catalog.edition_read import best_record, detail, edition_keys, live_records, resolve
 from catalog.errors import RecordDeleted, RecordNotFound, UnknownExportFormat
 from catalog.imports import LARGEST_ID
-from catalog.libraries import get_library
-from catalog.edition_read import best_record, detail, live_records, resolve
-from catalog.models import Library
+from catalog.libraries import UNION_ORG_CODE, get_library
+from catalog.models import Edition, Library
 from catalog.models import Record as StoredRecord
 from catalog.records import holdings_by_record, merge_holdings
 
@@ -151,28 +151,46 @@ def edition_export(db: Session, key: str) -> tuple[str, Reader]:
 
 
 def editions_marc(db: Session, edition_ids: Iterable[int], batch: int = BATCH) -> Iterator[bytes]:
-    """For each edition, in the order given: the MARC of its best record, the holdings of all its records."""
+    """For each edition, in the order given: its union record (see edition_record)."""
+    return (marc for _edition_id, marc in _edition_marcs(db, edition_ids, batch))
+
+
+def _edition_marcs(db: Session, edition_ids: Iterable[int], batch: int = BATCH) -> Iterator[tuple[int, bytes]]:
     edition_ids = list(edition_ids)
     for start in range(0, len(edition_ids), batch):
         part = edition_ids[start:start + batch]
         members = live_records(db, part)
         found = holdings_by_record(db, [record.id for records in members.values() for record in records])
         orgs = dict(db.execute(select(Library.code, Library.org_code)).all())
+        keys = edition_keys(db, part)
         for edition_id in part:
             if records := members.get(edition_id):
-                yield edition_record(records, merge_holdings(records, found), orgs).as_marc()
+                yield edition_id, edition_record(keys[edition_id], records, merge_holdings(records, found),
+                                                 orgs).as_marc()
 
 
-def edition_record(records: list, holdings: list, org_codes: dict[str, str]) -> Record:
-    """The best record with its 852s replaced by one per holding library of the edition, and a 035 naming
-    each other library's record, so a cataloguer who copies it can see where else it is described."""
+def editions_marc_by_key(db: Session, keys: list[str]) -> dict[str, bytes]:
+    """The union record of each current edition among these keys, by key (merged and retired ones left out)."""
+    ids = dict(db.execute(select(Edition.key, Edition.id).where(
+        Edition.key.in_(keys), Edition.merged_into_id.is_(None), Edition.retired_at.is_(None))).all()) if keys else {}
+    keys_by_id = {edition_id: key for key, edition_id in ids.items()}
+    return {keys_by_id[edition_id]: marc for edition_id, marc in _edition_marcs(db, list(keys_by_id))}
+
+
+def edition_record(key: str, records: list, holdings: list, org_codes: dict[str, str]) -> Record:
+    """The union's record of an edition: the best description under the union's own identity (001 the
+    edition key, 003 the union's code), a 035 naming every library's record, and one 852 per holding library.
+
+    Its own identity keeps an import of it from replacing the record it was made from, and the importer
+    takes no copies from a union record: its 852s tell where the book is, not what the importer holds."""
     best = best_record(records)
     marc = stored_record(best.marc)
-    marc.remove_fields("852", "952")
-    for other in records:
-        if other is not best:
-            marc.add_ordered_field(Field(tag="035", indicators=Indicators(" ", " "), subfields=[
-                Subfield("a", f"({other.org_code}){other.control_number}")]))
+    marc.remove_fields("001", "003", "852", "952")
+    marc.add_ordered_field(Field(tag="001", data=key))
+    marc.add_ordered_field(Field(tag="003", data=UNION_ORG_CODE))
+    for record in [best] + [other for other in records if other is not best]:
+        marc.add_ordered_field(Field(tag="035", indicators=Indicators(" ", " "), subfields=[
+            Subfield("a", f"({record.org_code}){record.control_number}")]))
     for holding in holdings:
         subfields = [Subfield("a", org_codes.get(holding.library, holding.library)), Subfield("b", holding.name)]
         subfields += [Subfield("h", number) for number in holding.call_numbers[:1]]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -35,6 +35,10 @@ from catalog.vietnamese import nfc
 
 METADATA_PREFIX = "marc21"
 BATCH = 500
+# The next harvest starts this long before the provider's clock read at this one's start: a record the
+# provider stamped just before then but committed later (an import chunk still running) is fetched next
+# time. Records fetched twice come back "unchanged", which costs nothing.
+OVERLAP = timedelta(minutes=10)
 MARC = f"{{{MARCXML_NAMESPACE}}}"
 
 Key = tuple[str, str, str]  # (OAI identifier, 003 as stored, 001)
@@ -75,7 +79,7 @@ def harvest(url: str, library_code: str, set_spec: str | None = None, since: str
     keys = _harvest_and_import(report, library, user, progress)
     # An earlier start than before covers the gap; a later one asked by hand must not make the next skip it.
     covered = previous is None or asked is None or asked <= previous
-    _remember(report, library.id, provider.response_date if covered else previous, keys)
+    _remember(report, library.id, provider.response_date - OVERLAP if covered else previous, keys)
     return report
 
 

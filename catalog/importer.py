@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from blinker import Namespace
@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from catalog.changes import notify_changed
 from catalog.errors import UnknownFormat, UnreadableFile
-from catalog.libraries import normalize_org_code
+from catalog.libraries import UNION_ORG_CODE, normalize_org_code
 from catalog.marc_reader import FORMATS, SNIFF_BYTES, detect_format
 from catalog.models import (CONTROL_NUMBER_LENGTH, ORG_CODE_LENGTH, ImportBatch, ImportRejection, Library,
                             utcnow)
@@ -206,6 +206,10 @@ def _prepare(item: ReadItem, libraries: _Libraries, rejections: list[Rejection])
                                     reason, item.raw))
         return None
     org_code = normalize_org_code(data.org_code or owner.org_code)
+    if org_code == UNION_ORG_CODE:
+        # The union's own record (an edition export): its 852s say which members hold the book, not what
+        # copies the importing library has.
+        data = replace(data, copies=())
     holders = tuple(libraries.holding(copy.holding_org, owner.id) for copy in data.copies)
     return PreparedRecord(item.position, owner.id, org_code, data.control_number, item.marc,
                           hashlib.sha256(item.marc).hexdigest(), item.encoding or "utf-8", data, holders)

@@ -17,6 +17,8 @@ from catalog.errors import InvalidLibrary, LibraryExists, UnknownLibrary
 from catalog.models import LIBRARY_KINDS, Copy, Library, Record
 from catalog.vietnamese import nfc
 
+# The 003 of the union's own records (an edition as exported: the best description, every holding library).
+UNION_ORG_CODE = "LHTVBMT"
 UNION_LIBRARIES = (
     # code, name, province, kind
     ("TVTH", "Thư viện tỉnh Thanh Hóa", "Thanh Hóa", "member"),
@@ -156,6 +158,9 @@ def _text(value: str | None, label: str, limit: int) -> str:
 
 def _refuse_taken(db: Session, org_code: str, *, code: str | None = None, other_than: Library | None = None) -> None:
     """Refuse a code or organization code another library has (codes are stored upper-case)."""
+    if org_code == UNION_ORG_CODE:
+        raise LibraryExists(_("Mã tổ chức “%(org)s” là của chính Liên hiệp (biểu ghi ấn bản xuất ra mang mã này).",
+                              org=org_code))
     if code and db.scalar(select(Library.id).where(func.upper(Library.code) == code)) is not None:
         raise LibraryExists(_("Đã có thư viện mã “%(code)s”.", code=code))
     holder = db.scalar(select(Library).where(func.upper(Library.org_code) == org_code))

@@ -69,6 +69,9 @@ class Record(Base):
     edition_id: Mapped[int | None] = mapped_column(index=True)
     # Why it joined: {"key", "score", "reason", "joined_to"} of the decision that put it there.
     edition_link: Mapped[dict | None] = mapped_column(JSON)
+    # The edition it belonged to before that edition was merged into another: if a librarian splits the
+    # wrong merge, the split-off records take that edition's key back.
+    former_edition_id: Mapped[int | None]
     # Set by every import that writes the record; cleared once the record has been re-clustered.
     edition_pending: Mapped[bool] = mapped_column(default=True)
 

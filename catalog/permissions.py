@@ -55,6 +55,13 @@ def can_decide_edition(actor, library_codes) -> bool:
     return any(acts_for(actor, code) for code in library_codes)
 
 
+def can_join_editions(actor, library_codes, other_library_codes) -> bool:
+    """Join two union entries: the coordinator, or a librarian whose library has a record in both (a join
+    hides one entry in the other, so a library may not fold another's book into its own)."""
+    return role_of(actor) == COORDINATOR or (can_decide_edition(actor, library_codes)
+                                             and can_decide_edition(actor, other_library_codes))
+
+
 def can_create_transfer(actor, from_library: str) -> bool:
     return acts_for(actor, from_library)
 

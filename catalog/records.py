@@ -11,6 +11,9 @@ from sqlalchemy.orm import Session, joinedload
 from catalog.models import Copy, Library, Record
 
 
+IN_CHUNK = 5000
+
+
 @dataclass(frozen=True)
 class LibraryHolding:
     """How many copies of a record one library holds."""
@@ -36,18 +39,20 @@ def all_record_ids(db: Session, batch: int = 5000) -> Iterator[list[int]]:
 
 def holdings_by_record(db: Session, ids) -> dict[int, list[LibraryHolding]]:
     """Copies per holding library for each record; a record without copies has no holdings here."""
-    query = (
-        select(Copy.record_id, Library.code, Library.name, func.count(Copy.id),
-               func.min(Copy.call_number), func.max(Copy.call_number))
-        .join(Library, Library.id == Copy.library_id)
-        .where(Copy.record_id.in_(list(ids)))
-        .group_by(Copy.record_id, Library.code, Library.name)
-        .order_by(Library.code)
-    )
+    ids = list(ids)
     holdings: dict[int, list[LibraryHolding]] = defaultdict(list)
-    for record_id, code, name, copies, first_call, last_call in db.execute(query):
-        calls = tuple(dict.fromkeys(call for call in (first_call, last_call) if call))
-        holdings[record_id].append(LibraryHolding(code, name, copies, calls))
+    for start in range(0, len(ids), IN_CHUNK):  # below every driver's limit of bound parameters
+        query = (
+            select(Copy.record_id, Library.code, Library.name, func.count(Copy.id),
+                   func.min(Copy.call_number), func.max(Copy.call_number))
+            .join(Library, Library.id == Copy.library_id)
+            .where(Copy.record_id.in_(ids[start:start + IN_CHUNK]))
+            .group_by(Copy.record_id, Library.code, Library.name)
+            .order_by(Library.code)
+        )
+        for record_id, code, name, copies, first_call, last_call in db.execute(query):
+            calls = tuple(dict.fromkeys(call for call in (first_call, last_call) if call))
+            holdings[record_id].append(LibraryHolding(code, name, copies, calls))
     return holdings
 
 

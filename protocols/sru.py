@@ -8,12 +8,10 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, current_app, request
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 import database
-from catalog.errors import EditionNotFound, EditionRetired
-from catalog.export import edition_export
+from catalog.export import editions_marc_by_key
 from protocols import diagnostics as d
 from protocols import sru_xml
 from protocols.cql_search import search_text
@@ -81,7 +79,7 @@ def search_retrieve(db: Session, directory: str, params, version: str) -> sru_xm
     if start > max(answer.total, FIRST):  # an empty result still has its first page
         answer.diagnostics.append(d.Diagnostic(d.FIRST_RECORD_OUT_OF_RANGE, str(start)))
         return answer
-    answer.records = [(position, _marc_or_reason(db, hit)) for position, hit in enumerate(hits, start)]
+    answer.records = _records(db, hits, start)
     if hits and start + len(hits) <= answer.total:
         answer.next_position = start + len(hits)
     return answer
@@ -99,20 +97,13 @@ def _hits(directory: str, text: str, start: int, count: int) -> tuple[int, list[
     return result.total, hits[skip:skip + count]
 
 
-def _marc_or_reason(db: Session, hit: Hit) -> bytes | d.Diagnostic:
-    try:
-        return _hit_marc(db, hit)
-    except (EditionNotFound, EditionRetired):  # gone since it was indexed: the client is told, gets the others
-        return d.Diagnostic(d.RECORD_DOES_NOT_EXIST, hit.edition)
-
-
-def _hit_marc(db: Session, hit: Hit) -> bytes:
-    """The MARC a hit stands for: its edition's, as the edition export writes it (the best record, with an 852
-    for every holding library), so that what a cataloguer copies over SRU is what the edition page offers."""
-    _name, read = edition_export(db, hit.edition)
-    for marc in read(db):
-        return marc
-    raise EditionRetired(_("Ấn bản “%(key)s” không còn biểu ghi nào.", key=hit.edition))
+def _records(db: Session, hits: list[Hit], start: int) -> list[tuple[int, bytes | d.Diagnostic]]:
+    """Each hit's MARC, as the edition export writes it (the union's record: the best description, an 852 for
+    every holding library), read for the whole page at once; an edition gone since it was indexed is a
+    diagnostic in its place, and the client still gets the others."""
+    marcs = editions_marc_by_key(db, [hit.edition for hit in hits])
+    return [(position, marcs.get(hit.edition) or d.Diagnostic(d.RECORD_DOES_NOT_EXIST, hit.edition))
+            for position, hit in enumerate(hits, start)]
 
 
 def _number(params, name: str, default: int, smallest: int) -> int:

@@ -49,6 +49,11 @@ def test_an_edition_whose_records_are_all_deleted_retires():
     assert plan.kept == {0: 10} and plan.retired == {11}
 
 
+def test_a_part_split_from_a_merge_takes_back_the_key_it_had():
+    plan = assign([[1, 2], [3]], {1: 10, 2: 10, 3: 10}, former={3: 11})
+    assert plan.kept == {0: 10, 1: 11} and not plan.fresh
+
+
 def test_ties_go_to_the_older_edition_and_to_the_part_with_the_oldest_record():
     plan = assign([[1, 2]], {1: 12, 2: 11})
     assert plan.kept == {0: 11} and plan.merged == {12: 0}
@@ -157,6 +162,19 @@ def test_a_merged_key_redirects_to_the_edition_that_took_its_records(runner, cli
     assert len(api(client, f"/api/editions/{alone}".replace(alone, shared_edition))["records"]) == 3
 
 
+def test_splitting_a_wrong_merge_gives_the_old_key_back(app, runner, client, sign_in, tmp_path, shared_edition):
+    import_as(runner, tmp_path, "TVHT", make_record("HT5", org="TVHT", title="Địa chí Quảng Tri", author="Khác"))
+    alone = edition_key(runner, "TVHT", "HT5")
+    import_as(runner, tmp_path, "TVHT", make_record("HT5", org="TVHT", isbn=ISBN, title="Địa chí Quảng Tri",
+                                                    author="Khác"), name="ht-wrong.mrc")  # a wrong ISBN: merged
+    assert edition_key(runner, "TVHT", "HT5") == shared_edition
+    sign_in(client, "thuthu.ht", library="TVHT")
+    assert split_on_page(client, shared_edition, record_id(app, "HT5")).status_code == 302
+    assert edition_key(runner, "TVHT", "HT5") == alone  # its own key again, and its old links lead to it
+    assert api(client, f"/api/editions/{alone}")["records"][0]["control_number"] == "HT5"
+    assert len(api(client, f"/api/editions/{shared_edition}")["records"]) == 2
+
+
 def test_unknown_and_retired_editions(runner, client, tmp_path, shared_edition):
     response = client.get("/api/editions/khongco")
     assert response.status_code == 404 and "khongco" in response.get_json()["error"]
@@ -184,10 +202,24 @@ def test_edition_export_has_an_852_per_holding_library(client, shared_edition):
     assert response.status_code == 200 and response.content_type == "application/marc"
     (record,) = list(MARCReader(response.data, to_unicode=True, force_utf8=True))
     assert [(f["a"], f["z"]) for f in record.get_fields("852")] == [("TVCC", "1 bản"), ("TVQT", "2 bản")]
-    assert len(record.get_fields("035")) == 1
+    assert (record["001"].data, record["003"].data) == (shared_edition, "LHTVBMT")  # the union's own identity
+    assert sorted(f["a"] for f in record.get_fields("035")) == ["(TVCC)CC7", "(TVQT)QT1"]
     xml = client.get(f"/editions/{shared_edition}/export?format=marcxml")
     root = ElementTree.fromstring(xml.data)
     assert len(root.findall(".//{http://www.loc.gov/MARC21/slim}datafield[@tag='852']")) == 2
+
+
+def test_an_edition_export_imported_by_a_library_is_a_new_record_of_the_same_edition(runner, client, tmp_path,
+                                                                                       shared_edition):
+    path = tmp_path / "union.mrc"
+    path.write_bytes(client.get(f"/editions/{shared_edition}/export").data)
+    result = runner.invoke(args=["catalog", "import", str(path), "--library", "TVHT"])
+    assert "mới 1" in result.output, result.output
+    rows = dumped(runner)
+    assert rows[("TVHT", shared_edition)]["edition"] == shared_edition  # copy cataloguing: the same edition
+    edition = api(client, f"/api/editions/{shared_edition}")
+    # The union record's 852s made no copies, and Quảng Trị's own copies are untouched.
+    assert {h["library"]: h["copies"] for h in edition["holdings"]} == {"TVCC": 1, "TVQT": 2}
 
 
 def split_on_page(client, key: str, record_id: int, note: str = "Khác bản in"):
@@ -208,6 +240,9 @@ def test_a_librarian_splits_a_wrong_merge_and_it_survives_reimport(app, runner, 
     cc_key = edition_key(runner, "TVCC", "CC7")
     # Of two equal parts, the one with the oldest record keeps the key.
     assert cc_key != shared_edition and edition_key(runner, "TVQT", "QT1") == shared_edition
+    # The search shows both parts at once, without a `search sync`.
+    assert sorted(hit["edition"] for hit in api(client, "/api/search?q=dia chi quang tri")["hits"]) == sorted(
+        [shared_edition, cc_key])
     import_as(runner, tmp_path, "TVCC", make_record("CC7", org="TVCC", isbn=ISBN, title="Địa chí Quảng Trị",
                                                     copies=(("TVCC", "CC.002"),)), name="cc-v3.mrc")
     runner.invoke(args=["catalog", "editions", "--all"])
@@ -235,7 +270,8 @@ def test_a_librarian_joins_two_entries_and_the_join_survives_reclustering(app, r
     assert edition_key(runner, "TVQB", "QB3") == shared_edition
     with app.app_context():
         db = database.session()
-        assert db.scalar(select(func.count()).select_from(EditionDecision).where(EditionDecision.active)) == 1
+        # Quảng Trị's edition had two records, Quảng Bình's one: each is tied to the other side.
+        assert db.scalar(select(func.count()).select_from(EditionDecision).where(EditionDecision.active)) == 2
         assert db.scalar(select(AuditEvent.username).where(AuditEvent.action == "edition.join")) == "dieuphoi"
 
 
@@ -245,6 +281,15 @@ def test_splitting_and_joining_need_a_librarian_of_a_holding_library(app, runner
     response = split_on_page(client, shared_edition, record_id(app, "CC7"))
     assert response.status_code == 403 and "Chỉ thủ thư" in response.get_data(as_text=True)
     assert edition_key(runner, "TVCC", "CC7") == shared_edition
+
+
+def test_a_librarian_may_not_fold_another_library_book_into_their_own(app, runner, client, sign_in, shared_edition):
+    qb = edition_key(runner, "TVQB", "QB3")
+    sign_in(client, "thuthu.cc", library="TVCC")  # Cồn Cỏ has a record in the shared edition, none in Quảng Bình's
+    token = token_in(client.get(f"/editions/{shared_edition}").get_data(as_text=True))
+    response = client.post(f"/editions/{shared_edition}/join", data={"other": qb, "csrf_token": token})
+    assert response.status_code == 403 and "cả hai ấn bản" in response.get_data(as_text=True)
+    assert edition_key(runner, "TVQB", "QB3") == qb
 
 
 def test_splitting_a_record_that_stands_alone_is_refused_with_a_reason(app, runner, client, sign_in,
@@ -310,3 +355,14 @@ def test_the_shared_truth_holds_in_the_catalog_before_and_after_an_update(runner
     runner.invoke(args=["search", "sync"])
     editions = {row["edition"] for row in rows.values()}
     assert api(client, f"/api/search?q=&per_page={len(editions)}")["total"] == len(editions)
+
+
+def test_a_join_of_two_editions_of_several_records_keeps_every_record():
+    from catalog.marc_mapping import map_record
+    first = [map_record(make_record(f"A{n}", org=org, isbn=ISBN, year="2005")) for n, org in enumerate(("TVQT", "TVCC"))]
+    second = [map_record(make_record(f"B{n}", org=org, isbn=OTHER_ISBN, year="2006"))
+              for n, org in enumerate(("TVQB", "TVHT"))]
+    items = [(1, first[0]), (2, first[1]), (3, second[0]), (4, second[1])]
+    assert [c.members for c in cluster(items)] == [(1, 2), (3, 4)]
+    # What join_editions stores: the first record of one side with each of the other's, and back.
+    assert [c.members for c in cluster(items, must_link=[(1, 3), (1, 4), (2, 3)])] == [(1, 2, 3, 4)]

@@ -55,6 +55,7 @@ def upgrade() -> None:
     # keys on, dropping it deletes every copy (ON DELETE CASCADE). Plain columns are added in place.
     op.add_column('record', sa.Column('edition_id', sa.Integer(), nullable=True))
     op.add_column('record', sa.Column('edition_link', sa.JSON(), nullable=True))
+    op.add_column('record', sa.Column('former_edition_id', sa.Integer(), nullable=True))
     # Every record stored before editions existed waits to be clustered: the first sync does it.
     op.add_column('record', sa.Column('edition_pending', sa.Boolean(), nullable=False, server_default=sa.true()))
     op.create_index(op.f('ix_record_edition_id'), 'record', ['edition_id'], unique=False)
@@ -65,7 +66,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index('ix_record_edition_pending', table_name='record')
     op.drop_index(op.f('ix_record_edition_id'), table_name='record')
-    for column in ('edition_pending', 'edition_link', 'edition_id'):
+    for column in ('edition_pending', 'former_edition_id', 'edition_link', 'edition_id'):
         op.drop_column('record', column)  # in place (SQLite 3.35+), for the reason given in upgrade()
     op.drop_table('match_block')
     op.drop_table('edition_decision')
