@@ -19,7 +19,9 @@ SYNC_BATCH = 2000
 REBUILD_AFTER_CHANGES = 20_000
 WRITER_MEMORY_MB = 256
 WRITER_PROCESSES = 2
-POSTINGS_PER_RECORD = 250  # a record with a summary gives about 225 (bench/synthetic.py)
+# A record with a summary gives about 225 (bench/synthetic.py); an edition holds the words of all its
+# records, 1.3 records on average there, and more where a book is in many libraries.
+POSTINGS_PER_DOCUMENT = 350
 MIN_ROUND = 1000
 
 
@@ -35,7 +37,7 @@ def rebuild(db: Session, directory: str, progress: Callable[[int], None] | None 
     _cluster_pending(db)
     watermark = latest_change(db)  # changes after this are applied by the next sync
     path, ix = store.begin_rebuild(directory)
-    per_round, writer, in_round, indexed = records_per_round(memory_mb), None, 0, 0
+    per_round, writer, in_round, indexed = documents_per_round(memory_mb), None, 0, 0
     try:
         for ids in all_edition_ids(db):
             for document in _documents(db, ids):
@@ -62,8 +64,8 @@ def rebuild(db: Session, directory: str, progress: Callable[[int], None] | None 
     return indexed
 
 
-def records_per_round(memory_mb: int) -> int:
-    return max(MIN_ROUND, WRITER_PROCESSES * memory_mb * 2**20 // (POSTING_BYTES * POSTINGS_PER_RECORD))
+def documents_per_round(memory_mb: int) -> int:
+    return max(MIN_ROUND, WRITER_PROCESSES * memory_mb * 2**20 // (POSTING_BYTES * POSTINGS_PER_DOCUMENT))
 
 
 def sync(db: Session, directory: str) -> int:
