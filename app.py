@@ -12,6 +12,7 @@ import schema
 import security
 from accounts import init_app as init_accounts
 from catalog import init_app as init_catalog
+from exchange import init_app as init_exchange
 from protocols import init_app as init_protocols
 from search_index import init_app as init_search
 
@@ -51,5 +52,6 @@ def create_app(config: dict | None = None) -> Flask:
     init_catalog(app)
     init_search(app)
     init_accounts(app)
+    init_exchange(app)
     init_protocols(app)
     return app

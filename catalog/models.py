@@ -160,8 +160,34 @@ class Copy(Base):
     call_number: Mapped[str | None] = mapped_column(Text)
     location: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str | None] = mapped_column(String(32))
-    source: Mapped[str] = mapped_column(String(16), default="marc")  # where the copy row came from
+    # Where the copy row came from: "marc" (the record's 852/952, replaced when the record is re-imported),
+    # "transfer" (moved or created by a receipt; a re-import of the sender's record leaves it alone).
+    source: Mapped[str] = mapped_column(String(16), default="marc")
+    title: Mapped[str | None] = mapped_column(Text)  # a copy of a book not catalogued yet (no record)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CopyMovement(Base):
+    """A copy's history: from which library to which, when, and why (a transfer's reference)."""
+
+    __tablename__ = "copy_movement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    copy_id: Mapped[int] = mapped_column(ForeignKey("copy.id", ondelete="CASCADE"), index=True)
+    from_library_id: Mapped[int | None] = mapped_column(ForeignKey("library.id"))  # None: the copy arrived new
+    to_library_id: Mapped[int] = mapped_column(ForeignKey("library.id"))
+    reference: Mapped[str] = mapped_column(String(64))  # e.g. "transfer:12"
+    note: Mapped[str | None] = mapped_column(Text)
+    moved_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RegistrationCounter(Base):
+    """A library's own sequence of registration numbers (số ĐKCB), for copies that arrive unnumbered."""
+
+    __tablename__ = "registration_counter"
+
+    library_id: Mapped[int] = mapped_column(ForeignKey("library.id"), primary_key=True)
+    last_number: Mapped[int] = mapped_column(default=0)
 
 
 class ImportBatch(Base):

@@ -170,15 +170,27 @@ def _remove_dependents(conn: Connection, ids: list[int]) -> None:
 def _add_dependents(conn: Connection, pairs: list[tuple[int, PreparedRecord]]) -> None:
     """Copies and identifiers of each record's current MARC; a deleted record keeps none."""
     copies, identifiers = [], []
+    tracked = _tracked_copies(conn, [record_id for record_id, _ in pairs])
     for record_id, prepared in pairs:
         if prepared.data.deleted:
             continue
-        copies += _copy_rows(record_id, prepared)
+        copies += [row for row in _copy_rows(record_id, prepared)
+                   if (record_id, row["registration_number"]) not in tracked]
         identifiers += [{"record_id": record_id, "kind": "035", "value": number}
                         for number in prepared.data.system_numbers]
         identifiers += [{"record_id": record_id, "kind": "isbn", "value": isbn} for isbn in prepared.data.isbns]
     bulk_insert(conn, Copy.__table__, copies)
     bulk_insert(conn, RecordIdentifier.__table__, identifiers)
+
+
+def _tracked_copies(conn: Connection, record_ids: list[int]) -> set[tuple[int, str]]:
+    """(record, registration number) of copies the exchange tracker holds: a copy given to another library
+    is still in the giver's 852, and must not come back as the giver's on the next import."""
+    if not record_ids:
+        return set()
+    rows = conn.execute(select(Copy.record_id, Copy.registration_number).where(
+        Copy.record_id.in_(record_ids), Copy.source != "marc", Copy.registration_number.is_not(None)))
+    return {(row.record_id, row.registration_number) for row in rows}
 
 
 def _copy_rows(record_id: int, prepared: PreparedRecord) -> list[dict]:

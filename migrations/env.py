@@ -6,6 +6,7 @@ from sqlalchemy import create_engine
 
 import accounts.models  # noqa: F401 - registers the accounts tables on Base.metadata
 import catalog.models  # noqa: F401 - registers the catalog tables on Base.metadata
+import exchange.models  # noqa: F401 - registers the exchange tables on Base.metadata
 from database import Base
 
 config = context.config

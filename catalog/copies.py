@@ -1,0 +1,118 @@
+"""Copies as the exchange tracker moves them: found by registration number, held, moved, created, numbered.
+
+Every change notes the copies' records in the change feed (the index shows holdings) and every move is
+kept in copy_movement, so a copy's page can say where it came from. The caller owns the transaction.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from bulk import bulk_insert
+from catalog.changes import record_changed
+from catalog.models import Copy, CopyMovement, Library, RegistrationCounter, utcnow
+
+TRACKED = "transfer"  # Copy.source of a copy the tracker holds: a MARC re-import leaves it alone
+IN_TRANSIT = "in_transit"
+LOST_IN_TRANSIT = "lost_in_transit"
+DAMAGED = "damaged"
+
+
+@dataclass(frozen=True)
+class FoundCopy:
+    id: int
+    record_id: int | None
+    library_id: int
+    registration_number: str
+    status: str | None
+
+
+def copies_by_number(conn: Connection, library_id: int, numbers: Iterable[str]) -> dict[str, list[FoundCopy]]:
+    """The library's copies with these registration numbers (a number may, wrongly, name several)."""
+    numbers = sorted(set(numbers))
+    found: dict[str, list[FoundCopy]] = {}
+    for start in range(0, len(numbers), 5000):
+        rows = conn.execute(select(Copy.id, Copy.record_id, Copy.library_id, Copy.registration_number, Copy.status)
+                            .where(Copy.library_id == library_id,
+                                   Copy.registration_number.in_(numbers[start:start + 5000]))
+                            .with_for_update())
+        for row in rows:
+            found.setdefault(row.registration_number, []).append(FoundCopy(*row))
+    return found
+
+
+def track(conn: Connection, copy_ids: list[int]) -> None:
+    """From now on the tracker holds these copies: re-importing their record's MARC neither deletes nor
+    duplicates them (its 852 still lists a copy that has left)."""
+    if copy_ids:
+        conn.execute(update(Copy).where(Copy.id.in_(copy_ids)).values(source=TRACKED))
+
+
+def set_status(conn: Connection, statuses: dict[int, str | None]) -> None:
+    """Give each copy its status (copy id -> status)."""
+    for status in set(statuses.values()):
+        ids = [copy_id for copy_id, wanted in statuses.items() if wanted == status]
+        conn.execute(update(Copy).where(Copy.id.in_(ids)).values(status=status))
+    _changed(conn, list(statuses))
+
+
+def move(conn: Connection, copy_ids: list[int], to_library_id: int, reference: str) -> None:
+    """Hand copies to another library, keeping where each came from."""
+    if not copy_ids:
+        return
+    rows = conn.execute(select(Copy.id, Copy.library_id).where(Copy.id.in_(copy_ids))).all()
+    now = utcnow()
+    bulk_insert(conn, CopyMovement.__table__, [
+        {"copy_id": row.id, "from_library_id": row.library_id, "to_library_id": to_library_id,
+         "reference": reference, "moved_at": now} for row in rows])
+    conn.execute(update(Copy).where(Copy.id.in_(copy_ids)).values(library_id=to_library_id, source=TRACKED))
+    _changed(conn, copy_ids)
+
+
+def create(conn: Connection, library_id: int, *, record_id: int | None, title: str | None,
+           numbers: list[str], statuses: list[str | None], reference: str) -> list[int]:
+    """New copies at a library (books that arrived uncatalogued one by one): their ids, in order."""
+    if not numbers:
+        return []
+    now = utcnow()
+    ids = []
+    for number, status in zip(numbers, statuses):
+        result = conn.execute(insert(Copy).values(
+            record_id=record_id, library_id=library_id, registration_number=number, status=status,
+            source=TRACKED, title=title, created_at=now))
+        ids.append(result.inserted_primary_key[0])
+    bulk_insert(conn, CopyMovement.__table__, [
+        {"copy_id": copy_id, "from_library_id": None, "to_library_id": library_id, "reference": reference,
+         "moved_at": now} for copy_id in ids])
+    _changed(conn, ids)
+    return ids
+
+
+def next_registration_numbers(conn: Connection, library_id: int, count: int) -> list[str]:
+    """The next count numbers of a library's own sequence, "<CODE>-000001" on, reserved in this transaction
+    (the counter row is locked until it commits, so two receipts never take the same numbers)."""
+    code = conn.scalar(select(Library.code).where(Library.id == library_id))
+    last = conn.scalar(select(RegistrationCounter.last_number).where(RegistrationCounter.library_id == library_id)
+                       .with_for_update())
+    if last is None:
+        last = _highest_own_number(conn, library_id, code)
+        conn.execute(insert(RegistrationCounter).values(library_id=library_id, last_number=last + count))
+    else:
+        conn.execute(update(RegistrationCounter).where(RegistrationCounter.library_id == library_id)
+                     .values(last_number=last + count))
+    return [f"{code}-{number:06d}" for number in range(last + 1, last + count + 1)]
+
+
+def _highest_own_number(conn: Connection, library_id: int, code: str) -> int:
+    """Start past any number of the same form the library already has (typed in at an earlier receipt)."""
+    numbers = conn.scalars(select(Copy.registration_number).where(
+        Copy.library_id == library_id, Copy.registration_number.like(f"{code}-%"),
+        func.length(Copy.registration_number) == len(code) + 7))
+    return max((int(number[len(code) + 1:]) for number in numbers if number[len(code) + 1:].isdigit()), default=0)
+
+
+def _changed(conn: Connection, copy_ids: list[int]) -> None:
+    records = conn.scalars(select(Copy.record_id).where(Copy.id.in_(copy_ids), Copy.record_id.is_not(None)))
+    record_changed(conn, set(records))
