@@ -51,11 +51,11 @@ def track(conn: Connection, copy_ids: list[int]) -> None:
 
 
 def set_status(conn: Connection, statuses: dict[int, str | None]) -> None:
-    """Give each copy its status (copy id -> status)."""
+    """Give each copy its status (copy id -> status). The search shows where copies are, not their status:
+    the change feed is not told (a dispatch re-indexes nothing)."""
     for status in set(statuses.values()):
         ids = [copy_id for copy_id, wanted in statuses.items() if wanted == status]
         conn.execute(update(Copy).where(Copy.id.in_(ids)).values(status=status))
-    _changed(conn, list(statuses))
 
 
 def move(conn: Connection, copy_ids: list[int], to_library_id: int, reference: str) -> None:

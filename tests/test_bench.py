@@ -42,3 +42,12 @@ def test_edition_bench_runs_and_reports_full_and_incremental_clustering():
     assert (run["incremental"]["new"], run["incremental"]["updated"]) == (10, 10)
     assert 20 <= run["incremental"]["clustered"] < 200  # the touched records and their neighbours, not all
     assert not run["incremental"]["full"]
+
+
+def test_transfer_bench_runs_and_reports_each_step():
+    result = subprocess.run(
+        [sys.executable, "bench/transfer_bench.py", "--records", "300", "--copies", "20", "--titles", "5",
+         "--no-postgres", "--json"], cwd=PROJECT, capture_output=True, text=True, timeout=300, check=True)
+    run = json.loads(result.stdout)["sqlite"]
+    assert run["copies"] == 25 and run["state"] == "received" and run["receiver_editions_in_search"] > 0
+    assert set(run["steps"]) == {"record", "dispatch", "receive"} and run["seconds"] > 0
