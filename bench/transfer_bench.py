@@ -2,7 +2,8 @@
 search index brought up to date after each step (the API does it before answering).
 
 Run from the project root:
-    .venv/bin/python bench/transfer_bench.py [--records 5000] [--copies 500] [--titles 50] [--postgres URL | --no-postgres] [--json]
+    .venv/bin/python bench/transfer_bench.py [--records 5000] [--copies 500] [--titles 50]
+        [--postgres URL | --no-postgres] [--json]
 
 A catalog of --records synthetic records is imported and indexed (not timed); the library holding the most
 copies gives --copies named copies (by registration number) and a title line of --titles books to Cồn Cỏ.

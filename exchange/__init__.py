@@ -3,6 +3,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from exchange import api
+    from exchange import api, report_views
 
     app.register_blueprint(api.bp)
+    app.register_blueprint(report_views.bp)

@@ -176,6 +176,7 @@ def _receipts(value) -> list[transfers.LineReceipt]:
         numbers = item.get("numbers", []) if isinstance(item, dict) else None
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in [line, *counts]) \
                 or not isinstance(numbers, list) or not all(isinstance(n, str) for n in numbers):
-            raise InvalidTransfer(_("Mỗi dòng nhận là {\"line\": id, \"received\": N, \"missing\": N, \"damaged\": N}."))
+            raise InvalidTransfer(_("Mỗi dòng nhận là {\"line\": id, \"received\": N, \"missing\": N, "
+                                    "\"damaged\": N}."))
         receipts.append(transfers.LineReceipt(line, *counts, numbers=tuple(numbers)))
     return receipts

@@ -99,7 +99,8 @@ def test_a_donation_recorded_dispatched_and_received_moves_the_copies(app, runne
         ("create", "thuthu.qt", "draft"), ("dispatch", "thuthu.qt", "dispatched"), ("receive", "thuthu.cc", "received")]
     assert received["history"][-1]["details"] == {"received": 7, "missing": 0, "damaged": 0}
     # The catalog and the search show the copies under Cồn Cỏ, with where they came from.
-    holdings = {h["library"]: h for h in client.get(f"/api/editions/{edition_of(runner, 'QT1')}").get_json()["holdings"]}
+    edition = client.get(f"/api/editions/{edition_of(runner, 'QT1')}").get_json()
+    holdings = {h["library"]: h for h in edition["holdings"]}
     assert holdings["TVCC"]["copies"] == 2 and holdings["TVQT"]["copies"] == 1
     hit = client.get("/api/search?q=dia chi quang tri").get_json()["hits"][0]
     assert {h["library"]: h["copies"] for h in hit["holdings"]} == {"TVCC": 2, "TVQT": 1}
