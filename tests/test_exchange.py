@@ -3,6 +3,8 @@ the receiving library in the catalog and the search; the rules of who may act; p
 cancellation, one open transfer per copy; and the March 2021 donation to Cồn Cỏ replayed."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
@@ -216,7 +218,7 @@ def test_bad_transfers_are_refused_with_a_reason(api, catalog, body, message):
     assert response.status_code in (400, 404) and message in response.get_json()["error"]
 
 
-def test_the_march_2021_donation_to_con_co(app, runner, tmp_path, client, api):
+def test_the_march_2021_donation_to_con_co(app, runner, tmp_path, client, api, sign_in):
     """550 copies of 200 titles from the Union's members to the Cồn Cỏ island library, 3 missing on arrival."""
     members = ["TVTH", "TVNA", "TVHT", "TVQB", "TVQT"]
     for index, code in enumerate(members):  # each member catalogued 40 titles, 2 copies each
@@ -250,6 +252,15 @@ def test_the_march_2021_donation_to_con_co(app, runner, tmp_path, client, api):
                                                                                            "partly_received"}
     with app.app_context():
         assert database.session().scalar(select(Record.id).where(Record.control_number == "TVQT0")) is not None
+    # The report: what each member gave and what Cồn Cỏ received, in 2021.
+    sign_in(client, "xem.baocao", role="coordinator")
+    rows = list(csv.DictReader(io.StringIO(
+        client.get("/reports/transfers.csv?year=2021").get_data(as_text=True).lstrip("\ufeff"))))
+    assert sorted(row["from"] for row in rows) == sorted(members) and {row["to"] for row in rows} == {"TVCC"}
+    assert sum(int(row["copies_sent"]) for row in rows) == 550
+    assert sum(int(row["copies_received"]) for row in rows) == 547
+    assert sum(int(row["titles"]) for row in rows) == 205  # 200 catalogued titles and 5 lines of uncatalogued books
+    assert "Thư viện huyện đảo Cồn Cỏ" in client.get("/reports?year=2021").get_data(as_text=True)
 
 
 def race(*calls):
