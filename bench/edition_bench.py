@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,7 +27,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
 from bench import synthetic  # noqa: E402 - the project root must be on the path first
-from bench.import_bench import DEFAULT_POSTGRES, reachable, run_on_postgres_with  # noqa: E402
+from bench.import_bench import DEFAULT_POSTGRES, reachable, run_json_child, run_on_postgres_with  # noqa: E402
 
 TARGET_SECONDS = 60
 
@@ -88,11 +87,7 @@ def _timed(engine, clustering) -> dict:
 
 
 def run_child(url: str, path: Path, touched: Path) -> dict:
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", url, str(path), str(touched)]
-    finished = subprocess.run(command, capture_output=True, text=True, cwd=PROJECT)
-    if finished.returncode != 0:
-        raise RuntimeError(f"edition bench failed:\n{finished.stderr[-4000:]}")
-    return json.loads(finished.stdout.strip().splitlines()[-1])
+    return run_json_child(__file__, [url, str(path), str(touched)])
 
 
 def format_table(results: dict) -> str:

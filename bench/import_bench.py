@@ -173,6 +173,15 @@ def run_on_postgres(server_url: str, path: Path, passes: int, workers: int) -> d
     return run_on_postgres_with(server_url, lambda url: run_child(url, path, passes, workers))
 
 
+def run_json_child(script: str, arguments: list[str]) -> dict:
+    """Run a bench script's child mode (a fresh process: its memory and caches its own); its last line is JSON."""
+    finished = subprocess.run([sys.executable, script, "--child", *arguments], capture_output=True, text=True,
+                              cwd=PROJECT)
+    if finished.returncode != 0:
+        raise RuntimeError(f"{Path(script).name} failed:\n{finished.stderr[-4000:]}")
+    return json.loads(finished.stdout.strip().splitlines()[-1])
+
+
 def run_on_postgres_with(server_url: str, run) -> dict:
     """Create bench_<random>, call run(its URL), drop it whatever happens."""
     name = f"bench_{uuid.uuid4().hex[:10]}"

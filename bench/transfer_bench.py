@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,7 +25,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
 from bench import synthetic  # noqa: E402 - the project root must be on the path first
-from bench.import_bench import DEFAULT_POSTGRES, reachable, run_on_postgres_with  # noqa: E402
+from bench.import_bench import DEFAULT_POSTGRES, reachable, run_json_child, run_on_postgres_with  # noqa: E402
 
 TARGET_SECONDS = 2.0
 RECEIVER = "TVCC"
@@ -83,12 +82,8 @@ def _timed(steps: dict, name: str, call):
 
 
 def run_child(url: str, workdir: Path, args) -> dict:
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", url, str(workdir),
-               "--records", str(args.records), "--copies", str(args.copies), "--titles", str(args.titles)]
-    finished = subprocess.run(command, capture_output=True, text=True, cwd=PROJECT)
-    if finished.returncode != 0:
-        raise RuntimeError(f"transfer bench failed:\n{finished.stderr[-4000:]}")
-    return json.loads(finished.stdout.strip().splitlines()[-1])
+    return run_json_child(__file__, [url, str(workdir), "--records", str(args.records), "--copies", str(args.copies),
+                                     "--titles", str(args.titles)])
 
 
 def format_table(results: dict) -> str:

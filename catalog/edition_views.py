@@ -19,7 +19,7 @@ def edition_page(key: str):
     db = database.session()
     found = edition_read.resolve(db, key)
     if found.moved_from:
-        return redirect(url_for("editions.edition_page", key=found.edition.key), 301)
+        return _moved(found)
     detail = edition_read.detail(db, found.edition)
     may_decide = permissions.can_decide_edition(current_user, {record.library.code for record in detail.records})
     return render_template("edition.html", edition=detail, may_decide=may_decide, formats=export.FORMATS,
@@ -31,7 +31,7 @@ def edition_api(key: str):
     db = database.session()
     found = edition_read.resolve(db, key)
     if found.moved_from:
-        return redirect(url_for("editions.edition_api", key=found.edition.key), 301)
+        return _moved(found)
     return jsonify(edition_json(edition_read.detail(db, found.edition)))
 
 
@@ -62,6 +62,11 @@ def join(key: str):
     notify_changed()
     flash(_("Đã gộp hai ấn bản thành %(key)s.", key=joined), "success")
     return redirect(url_for("editions.edition_page", key=joined))
+
+
+def _moved(found: edition_read.Resolved):
+    """A merged edition's key leads, permanently, to the same view of the edition it was merged into."""
+    return redirect(url_for(request.endpoint, key=found.edition.key), 301)
 
 
 def edition_json(detail: edition_read.EditionDetail) -> dict:
