@@ -2,6 +2,7 @@
 exchange.transfers; errors come back as JSON with a Vietnamese message and the right status."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask import Blueprint, request
@@ -15,6 +16,7 @@ from exchange.errors import InvalidTransfer
 from exchange.models import KINDS, STATES
 from security import csrf
 
+YEAR = re.compile(r"[0-9]{4}")  # ASCII digits: str.isdigit() also takes ² and ٣, which int() refuses
 bp = Blueprint("exchange_api", __name__, url_prefix="/api/transfers")
 
 
@@ -143,7 +145,7 @@ def _date(value) -> date:
 def _year(value: str | None) -> int | None:
     if not value:
         return None
-    if not value.isdigit() or not 1900 <= int(value) <= 2100:
+    if not YEAR.fullmatch(value) or not 1900 <= int(value) <= 2100:
         raise InvalidTransfer(_("Năm phải là số có bốn chữ số."))
     return int(value)
 

@@ -1,6 +1,8 @@
 """The exchange reports: a page of tables and a picture of the flows, and the same as CSV and Excel."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -10,6 +12,7 @@ from exchange import reports
 from exchange.errors import InvalidTransfer
 from exchange.flow_chart import flow_svg
 
+YEAR = re.compile(r"[0-9]{4}")  # ASCII digits: str.isdigit() also takes ² and ٣, which int() refuses
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 
@@ -63,6 +66,6 @@ def _year() -> int | None:
     value = request.args.get("year") or ""
     if not value:
         return None
-    if not value.isdigit() or not 1900 <= int(value) <= 2100:
+    if not YEAR.fullmatch(value) or not 1900 <= int(value) <= 2100:
         raise InvalidTransfer(_("Năm phải là số có bốn chữ số."))
     return int(value)

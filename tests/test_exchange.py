@@ -200,6 +200,7 @@ def test_an_exchange_links_both_directions_and_lists_filter(api, catalog):
     assert sorted(t["id"] for t in listed) == sorted([there["id"], back["id"]])
     assert api("dieuphoi", "get", "/api/transfers?year=2021").get_json()["transfers"] == []
     assert api("dieuphoi", "get", "/api/transfers?state=lost").status_code == 400
+    assert api("dieuphoi", "get", "/api/transfers?year=%C2%B2%C2%B2%C2%B2%C2%B2").status_code == 400  # ²²²² is no year
 
 
 @pytest.mark.parametrize("body, message", [
