@@ -13,6 +13,7 @@ import database
 from catalog.changes import notify_changed
 from exchange import transfers
 from exchange.errors import InvalidTransfer
+from exchange.forms import CONTROL
 from exchange.models import KINDS, STATES
 from security import csrf
 
@@ -50,7 +51,7 @@ def transfer_create():
         transfer = transfers.create_transfer(
             db, current_user, kind=body.get("kind"), from_code=_string(body, "from"), to_code=_string(body, "to"),
             transfer_date=_date(body.get("date")), occasion=_optional(body, "occasion"),
-            note=_optional(body, "note"), lines=_lines(body.get("lines")), counterpart=body.get("counterpart"))
+            note=_optional(body, "note"), lines=_lines(body.get("lines")), counterpart=_counterpart(body))
         answer = transfer_json(transfer)
     return answer, 201
 
@@ -116,7 +117,25 @@ def _body(optional: bool = False) -> dict:
         return {}
     if not isinstance(body, dict):
         raise InvalidTransfer(_("Cần một đối tượng JSON (Content-Type: application/json)."))
-    return body
+    return _clean(body)
+
+
+def _counterpart(body: dict) -> int | None:
+    value = body.get("counterpart")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise InvalidTransfer(_("“counterpart” phải là số của phiếu trao đổi chiều ngược lại."))
+    return value
+
+
+def _clean(value):
+    """The body with control characters taken out of every string (PostgreSQL refuses a NUL outright)."""
+    if isinstance(value, str):
+        return CONTROL.sub("", value)
+    if isinstance(value, list):
+        return [_clean(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _clean(item) for key, item in value.items()}
+    return value
 
 
 def _string(body: dict, name: str) -> str:

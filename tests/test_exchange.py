@@ -213,6 +213,9 @@ def test_an_exchange_links_both_directions_and_lists_filter(api, catalog):
     ({"kind": "donation", "from": "TVQT", "to": "TVCC", "date": "26/3/2021", "lines": [{"copy": "QT.01"}]},
      "YYYY-MM-DD"),
     ({"kind": "donation", "from": "TVQT", "to": "TVCC", "lines": [{"copy": "QT.01"}, {"copy": "QT.01"}]}, "hai lần"),
+    ({"kind": "exchange", "from": "TVQT", "to": "TVCC", "counterpart": "abc", "lines": [{"copy": "QT.01"}]},
+     "counterpart"),
+    ({"kind": "donation", "from": "TVQT", "to": "TVCC", "lines": [{"copy": "QT.\x0099"}]}, "QT.99"),
 ])
 def test_bad_transfers_are_refused_with_a_reason(api, catalog, body, message):
     response = api("dieuphoi", "post", "/api/transfers", body)
