@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bulk import bulk_insert
 from catalog.changes import record_changed
@@ -18,6 +20,7 @@ TRACKED = "transfer"  # Copy.source of a copy the tracker holds: a MARC re-impor
 IN_TRANSIT = "in_transit"
 LOST_IN_TRANSIT = "lost_in_transit"
 DAMAGED = "damaged"
+TRACKER_STATUSES = (IN_TRANSIT, LOST_IN_TRANSIT)  # set by a transfer; a MARC re-import leaves them
 
 
 @dataclass(frozen=True)
@@ -58,17 +61,32 @@ def set_status(conn: Connection, statuses: dict[int, str | None]) -> None:
         conn.execute(update(Copy).where(Copy.id.in_(ids)).values(status=status))
 
 
-def move(conn: Connection, copy_ids: list[int], to_library_id: int, reference: str) -> None:
-    """Hand copies to another library, keeping where each came from."""
+def move(conn: Connection, copy_ids: list[int], to_library_id: int, reference: str) -> dict[str, str]:
+    """Hand copies to another library, keeping where each came from.
+
+    A copy whose number the receiver already gives to one of its own takes the next number of the receiver's
+    sequence (two books of one library never share a số ĐKCB); its movement keeps the old number. Returns
+    those renumbered, old number -> new."""
     if not copy_ids:
-        return
-    rows = conn.execute(select(Copy.id, Copy.library_id).where(Copy.id.in_(copy_ids))).all()
+        return {}
+    rows = conn.execute(select(Copy.id, Copy.library_id, Copy.registration_number)
+                        .where(Copy.id.in_(copy_ids))).all()
+    clashing = held_numbers(conn, to_library_id, [row.registration_number for row in rows
+                                                  if row.registration_number])
+    clashing_rows = [row for row in rows if row.registration_number in clashing]
+    fresh = next_registration_numbers(conn, to_library_id, len(clashing_rows)) if clashing_rows else []
+    renumbered = {row.id: number for row, number in zip(clashing_rows, fresh)}
     now = utcnow()
     bulk_insert(conn, CopyMovement.__table__, [
         {"copy_id": row.id, "from_library_id": row.library_id, "to_library_id": to_library_id,
-         "reference": reference, "moved_at": now} for row in rows])
+         "reference": reference, "moved_at": now,
+         "note": f"số ĐKCB trước: {row.registration_number}" if row.id in renumbered else None} for row in rows])
     conn.execute(update(Copy).where(Copy.id.in_(copy_ids)).values(library_id=to_library_id, source=TRACKED))
+    if renumbered:
+        conn.execute(update(Copy).where(Copy.id == bindparam("copy_id")).values(registration_number=bindparam("n")),
+                     [{"copy_id": copy_id, "n": number} for copy_id, number in renumbered.items()])
     _changed(conn, copy_ids)
+    return {row.registration_number: renumbered[row.id] for row in clashing_rows}
 
 
 def create(conn: Connection, library_id: int, *, record_id: int | None, title: str | None,
@@ -90,19 +108,50 @@ def create(conn: Connection, library_id: int, *, record_id: int | None, title: s
     return ids
 
 
-def next_registration_numbers(conn: Connection, library_id: int, count: int) -> list[str]:
+def held_numbers(conn: Connection, library_id: int, numbers: Iterable[str]) -> set[str]:
+    """Which of these registration numbers the library already gives to one of its copies."""
+    numbers = sorted(set(numbers))
+    held: set[str] = set()
+    for start in range(0, len(numbers), 5000):
+        held.update(conn.scalars(select(Copy.registration_number).where(
+            Copy.library_id == library_id, Copy.registration_number.in_(numbers[start:start + 5000]))))
+    return held
+
+
+def next_registration_numbers(conn: Connection, library_id: int, count: int,
+                              avoid: Iterable[str] = ()) -> list[str]:
     """The next count numbers of a library's own sequence, "<CODE>-000001" on, reserved in this transaction
-    (the counter row is locked until it commits, so two receipts never take the same numbers)."""
+    (the counter row is locked until it commits, so two receipts never take the same numbers).
+
+    A number the library already holds (typed at an earlier receipt, or imported from its MARC) or one in
+    avoid (typed for this receipt) is passed over, never given twice."""
     code = conn.scalar(select(Library.code).where(Library.id == library_id))
-    last = conn.scalar(select(RegistrationCounter.last_number).where(RegistrationCounter.library_id == library_id)
-                       .with_for_update())
+    last = _locked_counter(conn, library_id, code)
+    avoid, numbers = set(avoid), []
+    while len(numbers) < count:
+        wanted = min(count - len(numbers), 5000)
+        batch = [f"{code}-{number:06d}" for number in range(last + 1, last + wanted + 1)]
+        last += wanted
+        taken = held_numbers(conn, library_id, batch) | avoid
+        numbers += [number for number in batch if number not in taken]
+    conn.execute(update(RegistrationCounter).where(RegistrationCounter.library_id == library_id)
+                 .values(last_number=last))
+    return numbers
+
+
+def _locked_counter(conn: Connection, library_id: int, code: str) -> int:
+    """The library's last number, its counter row locked. Two first receipts at once both try to make the
+    row: the database keeps one (ON CONFLICT DO NOTHING) and the other waits for it, then reads it."""
+    locked = select(RegistrationCounter.last_number).where(RegistrationCounter.library_id == library_id) \
+        .with_for_update()
+    last = conn.scalar(locked)
     if last is None:
-        last = _highest_own_number(conn, library_id, code)
-        conn.execute(insert(RegistrationCounter).values(library_id=library_id, last_number=last + count))
-    else:
-        conn.execute(update(RegistrationCounter).where(RegistrationCounter.library_id == library_id)
-                     .values(last_number=last + count))
-    return [f"{code}-{number:06d}" for number in range(last + 1, last + count + 1)]
+        dialect_insert = postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        conn.execute(dialect_insert(RegistrationCounter)
+                     .values(library_id=library_id, last_number=_highest_own_number(conn, library_id, code))
+                     .on_conflict_do_nothing(index_elements=["library_id"]))
+        last = conn.scalar(locked)
+    return last
 
 
 def _highest_own_number(conn: Connection, library_id: int, code: str) -> int:

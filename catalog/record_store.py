@@ -12,7 +12,8 @@ from sqlalchemy import Connection, bindparam, case, delete, insert, literal, sel
 
 from bulk import bulk_insert
 from catalog.changes import record_changed
-from catalog.models import Copy, Record, RecordIdentifier, RecordVersion, utcnow
+from catalog.copies import TRACKER_STATUSES
+from catalog.models import Copy, CopyMovement, Record, RecordIdentifier, RecordVersion, utcnow
 from catalog.record_data import RecordData
 
 
@@ -169,28 +170,62 @@ def _remove_dependents(conn: Connection, ids: list[int]) -> None:
 
 def _add_dependents(conn: Connection, pairs: list[tuple[int, PreparedRecord]]) -> None:
     """Copies and identifiers of each record's current MARC; a deleted record keeps none."""
-    copies, identifiers = [], []
+    copies, identifiers, refreshed = [], [], []
     tracked = _tracked_copies(conn, [record_id for record_id, _ in pairs])
     for record_id, prepared in pairs:
         if prepared.data.deleted:
             continue
-        copies += [row for row in _copy_rows(record_id, prepared)
-                   if (record_id, row["registration_number"]) not in tracked]
+        for row in _copy_rows(record_id, prepared):
+            same_number = tracked.get((record_id, row["registration_number"]), [])
+            if held := [copy for copy in same_number if copy.library_id == row["library_id"]]:
+                refreshed.append((held[0], row))  # still the library's: its MARC describes it
+            elif not any(row["library_id"] in copy.given_by for copy in same_number):
+                copies.append(row)  # else the library gave it away: its 852 still lists it
         identifiers += [{"record_id": record_id, "kind": "035", "value": number}
                         for number in prepared.data.system_numbers]
         identifiers += [{"record_id": record_id, "kind": "isbn", "value": isbn} for isbn in prepared.data.isbns]
     bulk_insert(conn, Copy.__table__, copies)
     bulk_insert(conn, RecordIdentifier.__table__, identifiers)
+    _refresh_tracked(conn, refreshed)
 
 
-def _tracked_copies(conn: Connection, record_ids: list[int]) -> set[tuple[int, str]]:
-    """(record, registration number) of copies the exchange tracker holds: a copy given to another library
-    is still in the giver's 852, and must not come back as the giver's on the next import."""
+@dataclass(frozen=True)
+class _TrackedCopy:
+    id: int
+    library_id: int
+    status: str | None
+    given_by: frozenset[int]  # the libraries it was moved away from
+
+
+def _tracked_copies(conn: Connection, record_ids: list[int]) -> dict[tuple[int, str], list[_TrackedCopy]]:
+    """Copies of these records the exchange tracker holds, by (record, registration number). A copy given to
+    another library is still in the giver's 852 and must not come back as the giver's on the next import; a
+    copy the library still holds (its transfer was cancelled, or it came back) is refreshed from the 852."""
     if not record_ids:
-        return set()
-    rows = conn.execute(select(Copy.record_id, Copy.registration_number).where(
-        Copy.record_id.in_(record_ids), Copy.source != "marc", Copy.registration_number.is_not(None)))
-    return {(row.record_id, row.registration_number) for row in rows}
+        return {}
+    tracked = Copy.record_id.in_(record_ids), Copy.source != "marc", Copy.registration_number.is_not(None)
+    given_by: dict[int, set[int]] = {}
+    for copy_id, library_id in conn.execute(
+            select(CopyMovement.copy_id, CopyMovement.from_library_id).join(Copy, Copy.id == CopyMovement.copy_id)
+            .where(*tracked, CopyMovement.from_library_id.is_not(None))):
+        given_by.setdefault(copy_id, set()).add(library_id)
+    found: dict[tuple[int, str], list[_TrackedCopy]] = {}
+    for row in conn.execute(select(Copy.id, Copy.record_id, Copy.registration_number, Copy.library_id, Copy.status)
+                            .where(*tracked)):
+        found.setdefault((row.record_id, row.registration_number), []).append(
+            _TrackedCopy(row.id, row.library_id, row.status, frozenset(given_by.get(row.id, ()))))
+    return found
+
+
+def _refresh_tracked(conn: Connection, refreshed: list[tuple[_TrackedCopy, dict]]) -> None:
+    """Call number, location and status from the library's MARC; a status the tracker set (in transit, lost
+    in transit) stands until the transfer settles it."""
+    if not refreshed:
+        return
+    conn.execute(update(Copy).where(Copy.id == bindparam("copy_id")).values(
+        call_number=bindparam("call"), location=bindparam("place"), status=bindparam("state")), [
+        {"copy_id": copy.id, "call": row["call_number"], "place": row["location"],
+         "state": copy.status if copy.status in TRACKER_STATUSES else row["status"]} for copy, row in refreshed])
 
 
 def _copy_rows(record_id: int, prepared: PreparedRecord) -> list[dict]:

@@ -59,7 +59,7 @@ def _rows(year: int | None):
 
 
 def _years() -> list[int]:
-    return sorted({row.year for row in reports.transfer_rows(database.session())}, reverse=True)
+    return reports.years(database.session())
 
 
 def _year() -> int | None:

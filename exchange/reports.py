@@ -10,12 +10,13 @@ import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import distinct, extract, func, select
 from sqlalchemy.orm import Session
 
 from catalog.models import Copy, Library, Record
-from exchange.models import Transfer
+from exchange.models import Transfer, TransferLine
 
 COUNTED_STATES = ("dispatched", "received", "partly_received")
 
@@ -56,12 +57,29 @@ class Balance:
         return self.first_to_second - self.second_to_first
 
 
+def years(db: Session) -> list[int]:
+    """The years with counted transfers, latest first."""
+    year = extract("year", Transfer.transfer_date)
+    return sorted((int(value) for value in db.scalars(select(distinct(year))
+                                                      .where(Transfer.state.in_(COUNTED_STATES)))), reverse=True)
+
+
+def copies_sent_and_received(db: Session, library_id: int) -> tuple[int, int]:
+    """All the copies a library has sent (once dispatched) and received, over every year."""
+    counted = Transfer.state.in_(COUNTED_STATES)
+    sent = db.scalar(select(func.coalesce(func.sum(TransferLine.quantity), 0)).join(Transfer)
+                     .where(counted, Transfer.from_library_id == library_id))
+    received = db.scalar(select(func.coalesce(func.sum(TransferLine.received), 0)).join(Transfer)
+                         .where(counted, Transfer.to_library_id == library_id))
+    return int(sent or 0), int(received or 0)
+
+
 def transfer_rows(db: Session, year: int | None = None) -> list[TransferRow]:
     """Every counted transfer (of a year, if given), with its copies and titles."""
     query = select(Transfer).where(Transfer.state.in_(COUNTED_STATES)).order_by(Transfer.transfer_date, Transfer.id)
-    found = list(db.scalars(query))
     if year is not None:
-        found = [transfer for transfer in found if transfer.transfer_date.year == year]
+        query = query.where(Transfer.transfer_date >= date(year, 1, 1), Transfer.transfer_date <= date(year, 12, 31))
+    found = list(db.scalars(query))
     editions = _copy_editions(db, [line.copy_id for transfer in found for line in transfer.lines if line.copy_id])
     return [TransferRow(transfer.id, transfer.kind, transfer.transfer_date.year, transfer.from_library.code,
                         transfer.to_library.code, sum(line.quantity for line in transfer.lines),

@@ -121,6 +121,8 @@ def receive(db: Session, actor, transfer_id: int, receipts: list[LineReceipt] | 
         else "received"
     transfer = _claim(db, actor, transfer_id, "receive", state)
     conn, reference = db.connection(), f"transfer:{transfer.id}"
+    typed = _check_typed_numbers(conn, transfer, counts)
+    records = _records_for(db, transfer)
     arrived, statuses = [], {}
     for line in transfer.lines:
         received, missing, damaged, numbers = counts[line.id]
@@ -133,14 +135,16 @@ def receive(db: Session, actor, transfer_id: int, receipts: list[LineReceipt] | 
                 statuses[line.copy_id] = catalog_copies.LOST_IN_TRANSIT
         elif received:
             numbers = list(numbers) or catalog_copies.next_registration_numbers(conn, transfer.to_library_id,
-                                                                               received)
-            catalog_copies.create(conn, transfer.to_library_id, record_id=_record_for(db, line, transfer),
+                                                                               received, avoid=typed)
+            catalog_copies.create(conn, transfer.to_library_id, record_id=records.get(line.edition_id),
                                   title=line.title, numbers=numbers, reference=reference,
                                   statuses=[catalog_copies.DAMAGED] * damaged + [None] * (received - damaged))
     catalog_copies.set_status(conn, statuses)
-    catalog_copies.move(conn, arrived, transfer.to_library_id, reference)
+    renumbered = catalog_copies.move(conn, arrived, transfer.to_library_id, reference)
     totals = {name: sum(count[index] for count in counts.values())
               for index, name in enumerate(("received", "missing", "damaged"))}
+    if renumbered:  # the receiver already had books with these numbers
+        totals["renumbered"] = [f"{old} → {new}" for old, new in sorted(renumbered.items())]
     _event(db, transfer, actor, "receive", "dispatched", state, totals)
     return transfer
 
@@ -295,22 +299,47 @@ def _receipt_counts(transfer: Transfer, receipts: list[LineReceipt] | None) -> d
     return counts
 
 
-def _record_for(db: Session, line: TransferLine, transfer: Transfer) -> int | None:
-    """The record new copies of an edition line belong to: the receiver's own if it has one, else the best."""
-    if line.edition_id is None:
-        return None
-    records = live_records(db, [line.edition_id]).get(line.edition_id, [])
-    own = [record for record in records if record.library_id == transfer.to_library_id]
-    return (own or [best_record(records)])[0].id if records else None
+def _check_typed_numbers(conn, transfer: Transfer, counts: dict[int, tuple]) -> set[str]:
+    """Registration numbers typed at receipt, refused when the receiver already uses one, when one is typed
+    twice, or when it is the number of a copy arriving on this transfer."""
+    typed = [number for _counts in counts.values() for number in _counts[3]]
+    arriving = [line.copy.registration_number for line in transfer.lines
+                if line.copy_id is not None and line.copy is not None and line.copy.registration_number]
+    held = catalog_copies.held_numbers(conn, transfer.to_library_id, typed)
+    twice = {number for number, times in Counter(typed + arriving).items() if times > 1}
+    if clashing := sorted(number for number in set(typed) if number in held or number in twice):
+        raise InvalidTransfer(_("Số ĐKCB %(numbers)s đã có ở %(library)s (hoặc ghi hai lần): hãy ghi số khác.",
+                                numbers=", ".join(clashing[:10]), library=transfer.to_library.name))
+    return set(typed)
+
+
+def _records_for(db: Session, transfer: Transfer) -> dict[int, int]:
+    """The record new copies of each edition line belong to: the receiver's own if it has one, else the best."""
+    editions = {line.edition_id for line in transfer.lines if line.edition_id is not None}
+    chosen = {}
+    for edition_id, records in live_records(db, sorted(editions)).items():
+        own = [record for record in records if record.library_id == transfer.to_library_id]
+        if records:
+            chosen[edition_id] = (own or [best_record(records)])[0].id
+    return chosen
 
 
 def _link_exchange(db: Session, transfer: Transfer, counterpart_id: int) -> None:
     other = _load(db, counterpart_id)
-    if transfer.kind != "exchange" or other.kind != "exchange" or other.counterpart_id is not None \
+    if transfer.kind != "exchange" or other.kind != "exchange" \
             or (other.from_library_id, other.to_library_id) != (transfer.to_library_id, transfer.from_library_id):
         raise InvalidTransfer(_("Phiếu đối ứng phải là một phiếu trao đổi theo chiều ngược lại, chưa gắn với "
                                 "phiếu nào."))
-    transfer.counterpart_id, other.counterpart_id = other.id, transfer.id
+    if other.counterpart_id is not None:
+        raise TransferConflict(_("Phiếu số %(id)s đã gắn với phiếu trao đổi số %(other)s.", id=other.id,
+                                 other=other.counterpart_id))
+    # Conditional, like a step's claim: of two transfers naming the same counterpart at once, one links.
+    linked = db.execute(update(Transfer).where(Transfer.id == other.id, Transfer.counterpart_id.is_(None))
+                        .values(counterpart_id=transfer.id).execution_options(synchronize_session=False))
+    if linked.rowcount != 1:
+        raise TransferConflict(_("Phiếu số %(id)s vừa được gắn với một phiếu trao đổi khác.", id=other.id))
+    transfer.counterpart_id = other.id
+    db.refresh(other)
 
 
 def _event(db: Session, transfer: Transfer, actor, action: str, before: str | None, after: str, details: dict) -> None:

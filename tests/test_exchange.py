@@ -299,3 +299,95 @@ def test_two_transfers_taking_the_same_copy_at_once_one_wins(app, api, catalog):
     codes = race(lambda: api("thuthu.qt", "post", "/api/transfers", body),
                  lambda: api("dieuphoi", "post", "/api/transfers", other))
     assert codes == [201, 409]
+
+
+# --- registration numbers, re-imports and links that must not collide ----------------------------------------------
+
+def sent_and_received(api, *lines, receipts=None, **extra) -> dict:
+    created = donation(api, *lines, **extra)
+    api("thuthu.qt", "post", f"/api/transfers/{created['id']}/dispatch")
+    body = {"lines": [dict(receipt, line=created["lines"][index]["line"]) for index, receipt in receipts.items()]} \
+        if receipts else None
+    response = api("thuthu.cc", "post", f"/api/transfers/{created['id']}/receive", body)
+    return response
+
+
+def test_a_number_is_never_given_twice_at_the_receiver(app, api, catalog):
+    assert sent_and_received(api, {"title": "Bản đồ", "quantity": 1}).status_code == 200
+    typed = {0: {"received": 2, "numbers": ["TVCC-000002", "TVCC-000003"]}}
+    assert sent_and_received(api, {"title": "Tranh", "quantity": 2}, receipts=typed).status_code == 200
+    # The library's sequence passes over the numbers typed at the second receipt.
+    assert sent_and_received(api, {"title": "Ảnh", "quantity": 2}).status_code == 200
+    assert copies_at(app, "TVCC") == [f"TVCC-{n:06d}" for n in range(1, 6)]
+    # A number Cồn Cỏ already uses is refused, with the number, and nothing arrives.
+    refused = sent_and_received(api, {"title": "Lịch", "quantity": 1},
+                                receipts={0: {"received": 1, "numbers": ["TVCC-000004"]}})
+    assert refused.status_code == 400 and "TVCC-000004 đã có ở Thư viện huyện đảo Cồn Cỏ" in \
+        refused.get_json()["error"]
+    assert len(copies_at(app, "TVCC")) == 5
+
+
+def test_a_copy_arriving_with_a_number_the_receiver_uses_is_renumbered(app, client, sign_in, api, catalog):
+    assert sent_and_received(api, {"title": "Bản đồ", "quantity": 1},
+                             receipts={0: {"received": 1, "numbers": ["QT.01"]}}).status_code == 200
+    received = sent_and_received(api, {"copy": "QT.01"}).get_json()
+    assert received["history"][-1]["details"]["renumbered"] == ["QT.01 → TVCC-000001"]
+    sign_in(client, "xem.phieu", role="coordinator")
+    assert "đánh số lại: QT.01 → TVCC-000001" in client.get(f"/transfers/{received['id']}").get_data(as_text=True)
+    assert copies_at(app, "TVCC") == ["QT.01", "TVCC-000001"]
+    with app.app_context():
+        moved = database.session().scalar(select(CopyMovement).join(Copy, Copy.id == CopyMovement.copy_id)
+                                          .where(Copy.registration_number == "TVCC-000001"))
+    assert moved.note == "số ĐKCB trước: QT.01"
+
+
+def test_two_first_receipts_at_once_take_different_numbers(app, api, catalog):
+    paths = []
+    for title in ("Bản đồ", "Tranh"):
+        created = donation(api, {"title": title, "quantity": 3})
+        api("thuthu.qt", "post", f"/api/transfers/{created['id']}/dispatch")
+        paths.append(f"/api/transfers/{created['id']}/receive")
+    api("thuthu.cc", "get", "/api/transfers"), api("dieuphoi", "get", "/api/transfers")
+    assert race(lambda: api("thuthu.cc", "post", paths[0]), lambda: api("dieuphoi", "post", paths[1])) == [200, 200]
+    assert copies_at(app, "TVCC") == [f"TVCC-{n:06d}" for n in range(1, 7)]
+
+
+def with_location(record, location: str):
+    for field in record.get_fields("852"):
+        field["b"] = location
+    return record
+
+
+def test_a_copy_back_from_a_cancelled_transfer_follows_its_librarys_marc_again(app, runner, tmp_path, api,
+                                                                               catalog):
+    created = donation(api, {"copy": "QT.01"}, {"copy": "QT.02"})
+    api("thuthu.qt", "post", f"/api/transfers/{created['id']}/dispatch")
+    moved_shelf = make_record("QT1", isbn=ISBN, copies=(("TVQT", "QT.01"), ("TVQT", "QT.02"), ("TVQT", "QT.03")))
+    import_as(runner, tmp_path, "TVQT", with_location(moved_shelf, "Kho mở"), name="qt-v2.mrc")
+    assert copy_row(app, "QT.01").status == "in_transit"  # the journey's status stands
+    api("thuthu.qt", "post", f"/api/transfers/{created['id']}/cancel", {"reason": "Tàu không chạy"})
+    import_as(runner, tmp_path, "TVQT", with_location(moved_shelf, "Kho lưu"), name="qt-v3.mrc")
+    assert copies_at(app, "TVQT") == ["QT.01", "QT.02", "QT.03", "QT.04", "QT.05"]  # not doubled
+    assert copy_row(app, "QT.01").location == "Kho lưu" and copy_row(app, "QT.01").status is None
+
+
+def test_a_copy_made_at_a_receipt_does_not_hide_the_givers_own_copy(app, runner, tmp_path, api, catalog):
+    # Cồn Cỏ numbers an arriving book of Quảng Trị's edition QT.09; Quảng Trị later catalogues its own QT.09.
+    assert sent_and_received(api, {"edition": edition_of(runner, "QT1"), "quantity": 1},
+                             receipts={0: {"received": 1, "numbers": ["QT.09"]}}).status_code == 200
+    import_as(runner, tmp_path, "TVQT", make_record("QT1", isbn=ISBN, copies=(
+        ("TVQT", "QT.01"), ("TVQT", "QT.02"), ("TVQT", "QT.03"), ("TVQT", "QT.09"))), name="qt-v2.mrc")
+    assert "QT.09" in copies_at(app, "TVQT") and copies_at(app, "TVCC") == ["QT.09"]
+
+
+def test_two_exchanges_naming_one_counterpart_at_once_one_links(api, catalog):
+    back = api("thuthu.qb", "post", "/api/transfers", {"kind": "exchange", "from": "TVQB", "to": "TVQT",
+                                                        "lines": [{"copy": "QB.01"}]}).get_json()
+    api("thuthu.qt", "get", "/api/transfers"), api("dieuphoi", "get", "/api/transfers")
+
+    def exchange(user, number):
+        return lambda: api(user, "post", "/api/transfers", {"kind": "exchange", "from": "TVQT", "to": "TVQB",
+                                                            "counterpart": back["id"], "lines": [{"copy": number}]})
+    assert race(exchange("thuthu.qt", "QT.04"), exchange("dieuphoi", "QT.05")) == [201, 409]
+    listed = api("dieuphoi", "get", "/api/transfers?kind=exchange").get_json()["transfers"]
+    assert sum(1 for transfer in listed if transfer["counterpart"] == back["id"]) == 1
