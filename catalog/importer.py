@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import BinaryIO
 
 from blinker import Namespace
 from flask import current_app, has_app_context
@@ -24,6 +26,8 @@ from catalog.record_source import mapped_items
 from catalog.record_store import PreparedRecord, store_chunk
 
 CHUNK_SIZE = 1000
+PULSE_SECONDS = 1.0  # between writes of how far a running import has read, when chunks take longer
+PULSE_RECORDS = 100  # records between looks at the clock
 ENCODING_CHOICES = ("auto", "utf-8", "marc-8", "tcvn3", "vni", "cp1258")
 
 # Sent (sender: the Flask app) after an import that wrote to the catalog; whoever keeps the audit log listens.
@@ -87,13 +91,19 @@ def _org_codes(data: RecordData) -> list[str]:
 
 def import_file(engine: Engine, path: Path, *, file_name: str | None = None, library_code: str | None = None,
                 fmt: str = "auto", encoding: str = "auto", dry_run: bool = False, user: str = "cli",
-                progress: Callable[[int], None] | None = None, workers: int = 1) -> ImportReport:
-    """Import one file; with dry_run everything happens in a transaction that is rolled back."""
+                progress: Callable[[int], None] | None = None, workers: int = 1,
+                opened: Callable[[int], None] | None = None) -> ImportReport:
+    """Import one file; with dry_run everything happens in a transaction that is rolled back.
+
+    `opened` is called with the batch id once the batch is committed (not on a dry run): errors found
+    before then (an empty file, an unknown format) are raised before it.
+    """
     if fmt not in ("auto", *FORMATS):
         raise UnknownFormat(_("Định dạng “%(format)s” không được hỗ trợ; chọn một trong: %(formats)s.",
                               format=fmt, formats=", ".join(("auto", *FORMATS))))
     checksum = _checksum(path)
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0:
         raise UnreadableFile(_("Tệp “%(name)s” rỗng: không có bản ghi nào để nhập.", name=file_name or path.name))
     forced = None if encoding == "auto" else encoding
     with path.open("rb") as stream, engine.connect() as conn:
@@ -104,13 +114,15 @@ def import_file(engine: Engine, path: Path, *, file_name: str | None = None, lib
         try:
             with _unit(conn, dry_run):
                 libraries = _Libraries(conn, library_code)
-                report.batch_id = _open_batch(conn, report, libraries.forced, checksum, forced, user)
-            items = mapped_items(stream, fmt, forced, workers, path.stat().st_size)
-            _run(conn, report, libraries, items, dry_run, progress)
+                report.batch_id = _open_batch(conn, report, libraries.forced, checksum, forced, user, size)
+            if opened is not None and not dry_run:
+                opened(report.batch_id)
+            items = mapped_items(stream, fmt, forced, workers, size)
+            _run(conn, report, libraries, items, dry_run, progress, _Pulse(stream, size))
         except BaseException:
             if not dry_run and report.batch_id is not None:
                 _mark_interrupted(conn, report.batch_id)
-                notify_changed()  # the chunks committed before the failure are in the catalog  # the chunks committed before the failure are in the catalog
+                notify_changed()  # the chunks committed before the failure are in the catalog
             raise
         finally:
             if dry_transaction is not None:
@@ -150,7 +162,8 @@ def _unit(conn: Connection, dry_run: bool):
     return nullcontext() if dry_run else conn.begin()
 
 
-def _open_batch(conn, report: ImportReport, library, checksum: str, forced: str | None, user: str) -> int:
+def _open_batch(conn, report: ImportReport, library, checksum: str, forced: str | None, user: str,
+                size: int) -> int:
     conn.execute(
         update(ImportBatch).where(ImportBatch.checksum == checksum, ImportBatch.status == "running")
         .values(status="interrupted")
@@ -158,16 +171,42 @@ def _open_batch(conn, report: ImportReport, library, checksum: str, forced: str 
     return conn.execute(
         insert(ImportBatch).returning(ImportBatch.id),
         {"library_id": library.id if library else None, "file_name": report.file_name[:255], "checksum": checksum,
-         "format": report.format, "forced_encoding": forced, "created_by": user},
+         "format": report.format, "forced_encoding": forced, "created_by": user, "file_size": size},
     ).scalar_one()
 
 
-def _run(conn, report: ImportReport, libraries: _Libraries, items, dry_run: bool, progress) -> None:
+class _Pulse:
+    """How far an import has read its file, for its batch row: pages show it as progress, and its heartbeat
+    tells an import that is running from one whose process died."""
+
+    def __init__(self, stream: BinaryIO, size: int):
+        self.stream, self.size = stream, size
+        self.offset: int | None = None  # where the last record began, when its reader says (ISO 2709 does)
+        self.last = time.monotonic()
+
+    def passed(self, item: ReadItem) -> None:
+        if item.offset is not None:
+            self.offset = item.offset
+
+    def due(self, records: int) -> bool:
+        """Whether to write between chunks: only when a chunk is slow to fill, so the page stays live."""
+        return records % PULSE_RECORDS == 0 and time.monotonic() - self.last >= PULSE_SECONDS
+
+    def values(self, final: bool = False) -> dict:
+        self.last = time.monotonic()
+        # A record's offset is exact; the file's position runs ahead by what the reader holds (up to 1 MB).
+        read = self.size if final else self.offset if self.offset is not None else self.stream.tell()
+        return {"bytes_read": read, "heartbeat_at": utcnow()}
+
+
+def _run(conn, report: ImportReport, libraries: _Libraries, items, dry_run: bool, progress,
+         pulse: _Pulse) -> None:
     chunk: list[PreparedRecord] = []
     rejections: list[Rejection] = []
     seen: dict[tuple, int] = {}  # record key -> position of its first occurrence in this file
     for item in items:
         report.total += 1
+        pulse.passed(item)
         prepared = _prepare(item, libraries, rejections)
         if prepared is not None and prepared.key in seen:
             rejections.append(Rejection(item.position, item.offset, prepared.control_number, _(
@@ -179,13 +218,15 @@ def _run(conn, report: ImportReport, libraries: _Libraries, items, dry_run: bool
             report.repaired += item.note is not None
             chunk.append(prepared)
         if len(chunk) + len(rejections) >= CHUNK_SIZE:
-            _flush(conn, report, chunk, rejections, dry_run)
+            _flush(conn, report, chunk, rejections, dry_run, pulse)
+        elif not dry_run and pulse.due(report.total):
+            _beat(conn, report.batch_id, pulse)
         if progress is not None:
             progress(1)
     if report.total == 0:  # the file itself is the one unreadable item
         report.total = 1
         rejections.append(Rejection(0, 0, None, _("Không tìm thấy bản ghi MARC nào trong tệp.")))
-    _flush(conn, report, chunk, rejections, dry_run, final=True)
+    _flush(conn, report, chunk, rejections, dry_run, pulse, final=True)
 
 
 def _prepare(item: ReadItem, libraries: _Libraries, rejections: list[Rejection]) -> PreparedRecord | None:
@@ -224,8 +265,13 @@ def _no_owner_reason(data: RecordData) -> str:
              "trong Liên hiệp. Hãy chọn thư viện khi nhập (--library) hoặc thêm thư viện đó.", org=codes[0])
 
 
+def _beat(conn: Connection, batch_id: int, pulse: _Pulse) -> None:
+    with conn.begin():
+        conn.execute(update(ImportBatch).where(ImportBatch.id == batch_id).values(**pulse.values()))
+
+
 def _flush(conn, report: ImportReport, chunk: list[PreparedRecord], rejections: list[Rejection], dry_run: bool,
-           final: bool = False) -> None:
+           pulse: _Pulse, final: bool = False) -> None:
     with _unit(conn, dry_run):
         outcome = store_chunk(conn, report.batch_id, chunk)
         if rejections:
@@ -241,7 +287,7 @@ def _flush(conn, report: ImportReport, chunk: list[PreparedRecord], rejections: 
         report.rejections += [Rejection(r.position, r.byte_offset, r.control_number, r.reason) for r in rejections]
         conn.execute(update(ImportBatch).where(ImportBatch.id == report.batch_id).values(
             total=report.total, new=report.new, updated=report.updated, unchanged=report.unchanged,
-            deleted=report.deleted, rejected=report.rejected,
+            deleted=report.deleted, rejected=report.rejected, **pulse.values(final),
             **({"status": "completed", "finished_at": utcnow()} if final else {})))
     chunk.clear()
     rejections.clear()

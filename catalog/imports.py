@@ -1,10 +1,16 @@
-"""Import batches as librarians see them: the upload, the report, the rejected records."""
+"""Import batches as librarians see them: the upload, its progress, the report, the rejected records."""
 from __future__ import annotations
 
+import io
+import logging
+import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import BinaryIO
 
+from flask import current_app, request
+from flask.ctx import RequestContext
 from flask_babel import gettext as _
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -16,8 +22,13 @@ from catalog.iso2709 import RECORD_TERMINATOR
 from catalog.libraries import get_library, list_libraries
 from catalog.models import ImportBatch, ImportRejection, Library
 
+log = logging.getLogger(__name__)
+
 RECENT = 50
+WAIT_SECONDS = 2  # how long the upload's request waits for its import before showing the progress instead
+THREAD_NAME = "catalog-import"
 LARGEST_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+COUNTS = ("total", "new", "updated", "unchanged", "deleted", "rejected")
 DOWNLOAD_TYPES = {
     "iso2709": ("mrc", "application/marc"),
     "marcxml": ("xml", "application/marcxml+xml"),
@@ -25,16 +36,87 @@ DOWNLOAD_TYPES = {
 }
 
 
-def import_upload(engine: Engine, upload: BinaryIO, file_name: str, upload_dir: str, **options) -> ImportReport:
+def import_upload(engine: Engine, upload: BinaryIO | None, file_name: str, upload_dir: str, **options) -> ImportReport:
     """Keep the upload in a temporary file (imports stream from disk), import it, then remove it."""
-    if not file_name:
+    path = save_upload(upload, file_name, upload_dir)
+    try:
+        return import_file(engine, path, file_name=file_name, **options)
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def save_upload(upload: BinaryIO | None, file_name: str, upload_dir: str) -> Path:
+    """Write the upload to a file of its own under upload_dir; whoever imports it removes it."""
+    if upload is None or not file_name:
         raise UnreadableFile(_("Chưa chọn tệp MARC để nhập."))
     Path(upload_dir).mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=upload_dir, suffix=".upload") as temporary:
+    handle, name = tempfile.mkstemp(dir=upload_dir, suffix=".upload")
+    with os.fdopen(handle, "wb") as saved:
         while block := upload.read(1 << 20):
-            temporary.write(block)
-        temporary.flush()
-        return import_file(engine, Path(temporary.name), file_name=file_name, **options)
+            saved.write(block)
+    return Path(name)
+
+
+class BackgroundImport:
+    """An import running in a thread of the web process, so that a large file need not hold its request."""
+
+    def __init__(self, engine: Engine, path: Path, context: RequestContext, options: dict):
+        self.batch_id: int | None = None
+        self._error: BaseException | None = None
+        self._opened = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(engine, path, context, options),
+                                        name=THREAD_NAME, daemon=True)
+
+    def start(self) -> None:
+        """Start, and wait until the batch is open: an error before that is raised here, to the request."""
+        self._thread.start()
+        self._opened.wait()
+        if self._error is not None:
+            raise self._error
+
+    def wait(self, seconds: float) -> None:
+        """Wait up to `seconds` for the import to end (its page shows the progress meanwhile)."""
+        self._thread.join(seconds)
+
+    def _run(self, engine: Engine, path: Path, context: RequestContext, options: dict) -> None:
+        try:
+            with context:
+                import_file(engine, path, opened=self._batch_opened, **options)
+        except BaseException as error:  # noqa: BLE001 - a thread has no caller: hand it over, or log it
+            if self._opened.is_set():  # the importer has marked the batch interrupted; its page says so
+                log.exception("import of batch %s stopped", self.batch_id)
+            else:
+                self._error = error
+        finally:
+            path.unlink(missing_ok=True)
+            self._opened.set()
+
+    def _batch_opened(self, batch_id: int) -> None:
+        self.batch_id = batch_id
+        self._opened.set()
+
+
+def start_import_for(actor, engine: Engine, db: Session, upload: BinaryIO | None, file_name: str,
+                     upload_dir: str, library_code: str | None, **options) -> BackgroundImport:
+    """Start an actor's import in the background, once its batch is open; earlier errors are raised here."""
+    library_code = import_library(db, actor, library_code)
+    context = _request_context_for_thread()
+    path = save_upload(upload, file_name, upload_dir)
+    job = BackgroundImport(engine, path, context, dict(options, file_name=file_name, library_code=library_code,
+                                                        user=actor.username))
+    job.start()
+    return job
+
+
+def _request_context_for_thread() -> RequestContext:
+    """A request context of the thread's own, built from this request's headers.
+
+    The import goes on after the response, yet acts for the same user, from the same address, in the same
+    language (its audit row, its messages). Flask's request object may not be shared with another thread, so
+    the thread gets a new one, without the body: only the environment's plain values are kept.
+    """
+    environ = {key: value for key, value in request.environ.items() if isinstance(value, str)}
+    return current_app.request_context({**environ, "wsgi.input": io.BytesIO(), "CONTENT_LENGTH": "0"})
 
 
 def import_for(actor, engine: Engine, db: Session, upload: BinaryIO | None, file_name: str, upload_dir: str,
@@ -70,6 +152,13 @@ def get_batch(db: Session, batch_id: int) -> ImportBatch:
     if batch is None:
         raise ImportNotFound(_("Không có lần nhập số %(number)s.", number=batch_id))
     return batch
+
+
+def batch_progress(db: Session, batch_id: int) -> dict:
+    """How far a batch has come: its state, the percent of its file read and its counts so far."""
+    batch = get_batch(db, batch_id)
+    return {"batch": batch.id, "status": batch.state, "percent": batch.percent, "file_size": batch.file_size,
+            "bytes_read": batch.bytes_read, **{name: getattr(batch, name) for name in COUNTS}}
 
 
 def batch_rejections(db: Session, batch_id: int) -> list[ImportRejection]:

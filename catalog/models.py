@@ -1,9 +1,9 @@
 """Tables of the catalog: libraries, their MARC records, copies and import batches."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from database import Base
@@ -11,6 +11,7 @@ from database import Base
 LIBRARY_KINDS = ("member", "district", "other")
 ORG_CODE_LENGTH = 64
 CONTROL_NUMBER_LENGTH = 64
+HEARTBEAT_TIMEOUT = timedelta(minutes=2)  # far beyond a chunk's time: an import this silent is no longer running
 
 
 def utcnow() -> datetime:
@@ -211,8 +212,29 @@ class ImportBatch(Base):
     rejected: Mapped[int] = mapped_column(default=0)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+    file_size: Mapped[int | None] = mapped_column(BigInteger)  # None: imported before progress was kept
+    bytes_read: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Written with each committed chunk (and about every second between): a running import whose heartbeat
+    # stopped died with its process.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(default=utcnow)
 
     library: Mapped[Library | None] = relationship()
+
+    @property
+    def state(self) -> str:
+        """running, completed or interrupted; a batch still marked running whose heartbeat stopped was interrupted."""
+        if self.status == "running" and utcnow() - (self.heartbeat_at or self.started_at) > HEARTBEAT_TIMEOUT:
+            return "interrupted"
+        return self.status
+
+    @property
+    def percent(self) -> int | None:
+        """How much of the file has been read, 0 to 100; None when the file's size is unknown."""
+        if self.status == "completed":
+            return 100
+        if not self.file_size:
+            return None
+        return min(100, self.bytes_read * 100 // self.file_size)
 
 
 class ImportRejection(Base):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+from typing import BinaryIO
 
 from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request,
                    stream_with_context, url_for)
@@ -10,7 +11,7 @@ from flask_login import current_user, login_required
 
 import database
 from catalog import export, imports, libraries, permissions
-from catalog.errors import CatalogError, InvalidLibrary, LibraryExists, NotAllowed
+from catalog.errors import CatalogError, ImportNotFound, InvalidLibrary, LibraryExists, NotAllowed
 from catalog.importer import ENCODING_CHOICES, ImportReport
 from catalog.marc_reader import FORMATS
 from security import csrf, error_response
@@ -118,11 +119,15 @@ def import_form():
 @bp.post("/imports")
 @login_required
 def import_upload():
-    report = _import_from_request()
-    if report.dry_run:
+    if request.form.get("dry_run"):  # nothing is stored, so nothing to come back to: the report at once
+        report = _import_from_request()
         return render_template("import_report.html", summary=report, batch_id=None,
                                rejections=report.rejections, title=_("Kết quả nhập thử (không ghi gì)"))
-    return redirect(url_for("catalog.import_detail", batch_id=report.batch_id))
+    job = imports.start_import_for(current_user, database.engine(), database.session(), *_uploaded_file(),
+                                   current_app.config["UPLOAD_DIR"], request.form.get("library"), **_import_options())
+    # A short import's report at once; a long one's page shows its progress until it ends.
+    job.wait(current_app.config.get("IMPORT_WAIT_SECONDS", imports.WAIT_SECONDS))
+    return redirect(url_for("catalog.import_detail", batch_id=job.batch_id))
 
 
 @bp.post("/api/imports")
@@ -140,13 +145,19 @@ def api_import():
 
 
 def _import_from_request() -> ImportReport:
+    return imports.import_for(current_user, database.engine(), database.session(), *_uploaded_file(),
+                              current_app.config["UPLOAD_DIR"], request.form.get("library"),
+                              dry_run=bool(request.form.get("dry_run")), **_import_options())
+
+
+def _uploaded_file() -> tuple[BinaryIO | None, str]:
     upload = request.files.get("file")
-    return imports.import_for(
-        current_user, database.engine(), database.session(), upload.stream if upload else None,
-        upload.filename if upload else "", current_app.config["UPLOAD_DIR"], request.form.get("library"),
-        fmt=_choice(request.form.get("format"), ("auto", *FORMATS)),
-        encoding=_choice(request.form.get("encoding"), ENCODING_CHOICES),
-        dry_run=bool(request.form.get("dry_run")))
+    return (upload.stream, upload.filename or "") if upload else (None, "")
+
+
+def _import_options() -> dict[str, str]:
+    return {"fmt": _choice(request.form.get("format"), ("auto", *FORMATS)),
+            "encoding": _choice(request.form.get("encoding"), ENCODING_CHOICES)}
 
 
 def _choice(value: str | None, allowed: tuple[str, ...]) -> str:
@@ -155,10 +166,30 @@ def _choice(value: str | None, allowed: tuple[str, ...]) -> str:
 
 @bp.get("/imports/<int:batch_id>")
 def import_detail(batch_id: int):
+    """The batch's report; while it runs, its progress (the page reloads into the report when it ends)."""
     db = database.session()
     batch = imports.get_batch(db, batch_id)
-    return render_template("import_report.html", summary=batch, batch_id=batch.id,
-                           rejections=imports.batch_rejections(db, batch_id), title=_("Kết quả nhập"))
+    running = batch.state == "running"
+    return render_template("import_report.html", summary=batch, batch=batch, batch_id=batch.id,
+                           rejections=[] if running else imports.batch_rejections(db, batch_id),
+                           title=_report_title(batch.state))
+
+
+def _report_title(state: str) -> str:
+    titles = {"running": _("Đang nhập"), "interrupted": _("Lần nhập bị gián đoạn")}
+    return titles.get(state, _("Kết quả nhập"))
+
+
+@bp.get("/imports/<int:batch_id>/progress")
+def import_progress(batch_id: int):
+    """What the progress page's script polls: state, percent and counts, and the report's address once done."""
+    try:
+        progress = imports.batch_progress(database.session(), batch_id)
+    except ImportNotFound as error:  # JSON whatever the Accept header says: only scripts read this address
+        return {"error": error.message}, error.code
+    if progress["status"] != "running":
+        progress["report"] = url_for("catalog.import_detail", batch_id=batch_id)
+    return progress
 
 
 @bp.get("/imports/<int:batch_id>/rejected")

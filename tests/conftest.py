@@ -87,6 +87,7 @@ def app(database_url, tmp_path):
         "DATABASE_URL": database_url,
         "INDEX_DIR": str(tmp_path / "index"),
         "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "IMPORT_WAIT_SECONDS": 60,  # an upload's report at once, as before imports ran in the background
         "SECRET_KEY": "test",
         "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",  # the real cost (n=2**15) is tested once, in test_accounts
     })
