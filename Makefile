@@ -19,6 +19,7 @@ $(VENV)/.installed: requirements.txt
 run: install
 	$(BIN)/flask --app app init
 	$(BIN)/flask --app app catalog import $(DEMO)
+	$(BIN)/flask --app app exchange demo
 	$(BIN)/flask --app app search sync
 	@$(MAKE) --no-print-directory demo-user
 	$(BIN)/flask --app app run --host 127.0.0.1 --port 5000
@@ -42,8 +43,8 @@ bench: install
 
 # After changing user-facing strings: refresh the template and the catalogs, then translate.
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -o translations/messages.pot --no-location --omit-header \
-		--ignore-dirs='.venv bench tests instance' .
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k counted:1,2 -o translations/messages.pot --no-location \
+		--omit-header --ignore-dirs='.venv bench tests instance node_modules' .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations
 
 clean:

@@ -13,6 +13,7 @@ import security
 from accounts import init_app as init_accounts
 from catalog import init_app as init_catalog
 from exchange import init_app as init_exchange
+from overview import init_app as init_overview
 from protocols import init_app as init_protocols
 from search_index import init_app as init_search
 
@@ -27,6 +28,8 @@ def default_config(instance_path: str) -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-change-me"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "200")) * 1024 * 1024,
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(instance / "uploads")),
+        # How long an upload's request waits for its import; a longer import shows its progress page instead.
+        "IMPORT_WAIT_SECONDS": float(os.environ.get("IMPORT_WAIT_SECONDS", "2")),
         # Postings each process keeps in memory for searching, and each indexing process's buffer.
         "SEARCH_CACHE_MB": int(os.environ.get("SEARCH_CACHE_MB", "256")),
         "SEARCH_WRITER_MB": int(os.environ.get("SEARCH_WRITER_MB", "256")),
@@ -53,5 +56,6 @@ def create_app(config: dict | None = None) -> Flask:
     init_search(app)
     init_accounts(app)
     init_exchange(app)
+    init_overview(app)
     init_protocols(app)
     return app

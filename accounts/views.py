@@ -28,13 +28,13 @@ def sign_in():
         return render_template("login.html", next=next_page, error=error.message,
                                username=request.form.get("username", "")), error.code, headers
     login_user(user)
-    return redirect(next_page or url_for("catalog.home"))
+    return redirect(next_page or url_for("overview.home"))
 
 
 @bp.post("/logout")
 def logout():
     logout_user()
-    return redirect(url_for("catalog.home"))
+    return redirect(url_for("overview.home"))
 
 
 @bp.get("/account")

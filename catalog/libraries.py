@@ -61,6 +61,11 @@ def list_libraries(db: Session) -> list[Library]:
     return sorted(libraries, key=lambda library: (LIBRARY_KINDS.index(library.kind), library.code))
 
 
+def library_names(db: Session) -> dict[str, str]:
+    """Each library's name by its code, for pages that show codes the index keeps."""
+    return dict(db.execute(select(Library.code, Library.name)).all())
+
+
 def library_summaries(db: Session) -> list[LibrarySummary]:
     """Every library, in list order, with its counts of records (not deleted) and copies."""
     records = dict(db.execute(select(Record.library_id, func.count()).where(Record.deleted.is_(False))

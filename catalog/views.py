@@ -24,19 +24,6 @@ def catalog_error(error: CatalogError):
     return error_response(error.message, error.code)
 
 
-@bp.get("/")
-def home():
-    db = database.session()
-    return render_template("home.html", libraries=libraries.list_libraries(db),
-                           batches=imports.recent_batches(db)[:5])
-
-
-@bp.get("/libraries")
-def library_list():
-    return render_template("libraries.html", libraries=libraries.list_libraries(database.session()),
-                           kinds=libraries.KIND_NAMES)
-
-
 # --- the coordinator's pages of libraries -------------------------------------------------------------------------
 
 LIBRARY_FIELDS = ("name", "province", "kind", "org_code")

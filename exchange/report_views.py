@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 import database
+from catalog.libraries import library_names
 from exchange import reports
 from exchange.errors import InvalidTransfer
 from exchange.flow_chart import flow_svg
@@ -55,7 +56,7 @@ def transfers_xlsx():
 
 def _rows(year: int | None):
     db = database.session()
-    return reports.transfer_rows(db, year), reports.library_names(db)
+    return reports.transfer_rows(db, year), library_names(db)
 
 
 def _years() -> list[int]:

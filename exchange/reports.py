@@ -15,7 +15,7 @@ from datetime import date
 from sqlalchemy import distinct, extract, func, select
 from sqlalchemy.orm import Session
 
-from catalog.models import Copy, Library, Record
+from catalog.models import Copy, Record
 from exchange.models import Transfer, TransferLine
 
 COUNTED_STATES = ("dispatched", "received", "partly_received")
@@ -134,10 +134,6 @@ def flows(rows: list[TransferRow]) -> list[tuple[str, str, int]]:
     for row in rows:
         moved[(row.sender, row.receiver)] += row.copies_received
     return sorted(((a, b, n) for (a, b), n in moved.items() if n), key=lambda flow: (-flow[2], flow[0], flow[1]))
-
-
-def library_names(db: Session) -> dict[str, str]:
-    return dict(db.execute(select(Library.code, Library.name)).all())
 
 
 # --- files --------------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, current_app, render_template, request
 
 import database
+from catalog.libraries import library_names
 from catalog.export import export_format
 from catalog.views import download
 from search_index.search import FIELD_ALIASES
@@ -26,7 +27,8 @@ def search_page():
         results = search_catalog(database.session(), current_app.config["INDEX_DIR"], request.args)
     except InvalidSearch as error:  # shown above the search form, so the reader can correct it there
         return render_template("search.html", results=None, error=error.message, query=request.args), error.code
-    return render_template("search.html", results=results, query=request.args)
+    return render_template("search.html", results=results, query=request.args,
+                           library_names=library_names(database.session()))
 
 
 @bp.get("/search/export")

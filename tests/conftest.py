@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 import database
-from accounts import users
+from accounts import tokens, users
 from app import create_app
 from catalog.libraries import seed_union
 from schema import upgrade
@@ -140,3 +140,23 @@ def sign_in(make_user):
         assert response.status_code == 302, response.get_data(as_text=True)
         return response
     return sign_in
+
+
+@pytest.fixture
+def api(app, make_user):
+    """api("thuthu.qt", "post", path, json) as that user, through a bearer token (made on first use):
+    the coordinator, librarians of Quảng Trị (TVQT), Cồn Cỏ (TVCC) and Quảng Bình (TVQB)."""
+    made: dict[str, str] = {}
+    roles = {"dieuphoi": ("coordinator", None), "thuthu.qt": ("librarian", "TVQT"),
+             "thuthu.cc": ("librarian", "TVCC"), "thuthu.qb": ("librarian", "TVQB")}
+
+    def call(username: str, method: str, path: str, body: dict | None = None):
+        if username not in made:
+            role, library = roles[username]
+            user = make_user(username, role, library)
+            with app.app_context(), database.transaction() as db:
+                made[username] = tokens.create_token(db, db.merge(user), "test", user)
+        client = app.test_client()
+        return client.open(path, method=method.upper(), json=body,
+                           headers={"Authorization": f"Bearer {made[username]}"})
+    return call

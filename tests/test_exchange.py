@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select
 
 import database
-from accounts import tokens
 from catalog.models import Copy, CopyMovement, Library, Record
 from tests.factories import iso2709, make_record, write
 
@@ -33,25 +32,6 @@ def catalog(runner, tmp_path):
                           copies=(("TVQT", "QT.04"), ("TVQT", "QT.05"))))
     import_as(runner, tmp_path, "TVQB", make_record("QB1", org="TVQB", title="Lịch sử Quảng Bình", year="2012",
                                                     copies=(("TVQB", "QB.01"),)))
-
-
-@pytest.fixture
-def api(app, make_user):
-    """api("thuthu.qt", "post", path, json) as that user, through a bearer token (made on first use)."""
-    made: dict[str, str] = {}
-    roles = {"dieuphoi": ("coordinator", None), "thuthu.qt": ("librarian", "TVQT"),
-             "thuthu.cc": ("librarian", "TVCC"), "thuthu.qb": ("librarian", "TVQB")}
-
-    def call(username: str, method: str, path: str, body: dict | None = None):
-        if username not in made:
-            role, library = roles[username]
-            user = make_user(username, role, library)
-            with app.app_context(), database.transaction() as db:
-                made[username] = tokens.create_token(db, db.merge(user), "test", user)
-        client = app.test_client()
-        return client.open(path, method=method.upper(), json=body,
-                           headers={"Authorization": f"Bearer {made[username]}"})
-    return call
 
 
 def copies_at(app, library: str) -> list[str]:

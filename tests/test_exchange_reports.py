@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from exchange.flow_chart import flow_svg
 from exchange.reports import TransferRow, exchange_balances, flows, library_totals
-from tests.test_exchange import api, catalog, donation, import_as  # noqa: F401 - fixtures and helpers
+from tests.test_exchange import catalog, donation, import_as  # noqa: F401 - catalog is a fixture
 
 ROWS = [TransferRow(1, "donation", 2021, "TVQT", "TVCC", 10, 9, 4),
         TransferRow(2, "exchange", 2022, "TVQT", "TVQB", 3, 3, 3),
