@@ -35,7 +35,10 @@ demo-user: install
 		$(BIN)/flask --app app users create demo --role coordinator --password "$$password" >/dev/null; \
 	fi && echo "Đăng nhập: http://127.0.0.1:5000/login  tên: demo  mật khẩu: $$password (điều phối viên, chỉ CSDL demo)"
 
+# The browser tests (tests/browser) need Chromium and axe-core (npm ci in tests/browser); without them, or on
+# PostgreSQL, they skip and this says why in one line.
 test: install
+	@$(BIN)/python -m tests.browser.readiness
 	$(BIN)/python -m pytest -q
 
 bench: install
