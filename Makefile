@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO := demo/dia_chi_demo.mrc
 export FLASK_APP := app
 
-.PHONY: install run demo-user test bench translations clean
+.PHONY: install run serve demo-user test bench translations clean
 
 install: $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -d translations >/dev/null
@@ -23,6 +23,12 @@ run: install
 	$(BIN)/flask --app app search sync
 	@$(MAKE) --no-print-directory demo-user
 	$(BIN)/flask --app app run --host 127.0.0.1 --port 5000
+
+# Production: gunicorn with several workers (gunicorn.conf.py), JSON logs on stdout. Set DATABASE_URL (PostgreSQL),
+# SECRET_KEY, INDEX_DIR and BIND as the README's Production section says.
+serve: install
+	$(BIN)/flask --app app init
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 # A coordinator to try the demo with, only in the local demo database (never where DATABASE_URL points):
 # created on the first run, given a new random password on every run, which is printed.

@@ -16,6 +16,7 @@ from exchange import init_app as init_exchange
 from overview import init_app as init_overview
 from protocols import init_app as init_protocols
 from search_index import init_app as init_search
+from serving import init_app as init_serving
 
 HERE = Path(__file__).resolve().parent
 
@@ -36,6 +37,11 @@ def default_config(instance_path: str) -> dict:
         # None: the session cookie is Secure exactly when the request came over HTTPS (see security.py).
         "SESSION_COOKIE_SECURE": _flag(os.environ.get("SESSION_COOKIE_SECURE")),
         "TRUST_PROXY": int(os.environ.get("TRUST_PROXY", "0")),  # proxies in front whose X-Forwarded-* to believe
+        # Bring the index up to date when a process starts (production: gunicorn.conf.py turns it on).
+        "SEARCH_SYNC_ON_START": _flag(os.environ.get("SEARCH_SYNC_ON_START")) or False,
+        # "json": one JSON object per line on stdout, an access line per request (production); else Flask's own.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", ""),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
     }
 
 
@@ -58,4 +64,5 @@ def create_app(config: dict | None = None) -> Flask:
     init_exchange(app)
     init_overview(app)
     init_protocols(app)
+    init_serving(app)
     return app

@@ -27,5 +27,5 @@ def rebuild_command() -> None:
 @search_cli.command("sync")
 def sync_command() -> None:
     """Apply the catalog changes not yet in the index."""
-    count = indexer.sync(database.session(), current_app.config["INDEX_DIR"])
+    count = indexer.sync(database.session(), current_app.config["INDEX_DIR"], wait=indexer.LOCK_WAIT_SECONDS)
     click.echo(_("Đã cập nhật %(count)s bản ghi vào chỉ mục.", count=count))

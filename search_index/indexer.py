@@ -10,12 +10,13 @@ from catalog.changes import changes_after, latest_change
 from catalog.edition_read import all_edition_ids, best_record, edition_keys, editions_of_records, live_records
 from catalog.editions import sync_pending
 from catalog.records import holdings_by_record, merge_holdings
-from search_index import store
+from search_index import store, writer_lock
 from search_index.documents import build_document
 from search_index.schema import build_schema
 from search_index.pool import POSTING_BYTES
 
 SYNC_BATCH = 2000
+LOCK_WAIT_SECONDS = 600  # a rebuild waits this long for a sync of another process to finish
 REBUILD_AFTER_CHANGES = 20_000
 WRITER_MEMORY_MB = 256
 WRITER_PROCESSES = 2
@@ -26,9 +27,17 @@ MIN_ROUND = 1000
 
 
 def rebuild(db: Session, directory: str, progress: Callable[[int], None] | None = None,
-            memory_mb: int = WRITER_MEMORY_MB) -> int:
-    """Index every current edition anew beside the index in use, then switch to it; returns how many
-    were indexed.
+            memory_mb: int = WRITER_MEMORY_MB, wait: float = LOCK_WAIT_SECONDS) -> int:
+    """Index every current edition anew beside the index in use, then switch to it, and apply what the
+    catalog changed meanwhile; returns how many editions were indexed. One writer at a time: waits up to
+    `wait` seconds for another process's sync or rebuild (IndexBusy after that)."""
+    with writer_lock.exclusive(directory, wait):
+        indexed = _rebuild(db, directory, progress, memory_mb)
+        return indexed + _apply_feed(db, directory)
+
+
+def _rebuild(db: Session, directory: str, progress: Callable[[int], None] | None, memory_mb: int) -> int:
+    """Index every current edition anew beside the index in use, then switch to it.
 
     Records go to the writing processes in rounds that fit `memory_mb` each, every round its own
     segments: past its memory Whoosh would sort postings in runs on disk and merge them a posting
@@ -68,21 +77,30 @@ def documents_per_round(memory_mb: int) -> int:
     return max(MIN_ROUND, WRITER_PROCESSES * memory_mb * 2**20 // (POSTING_BYTES * POSTINGS_PER_DOCUMENT))
 
 
-def sync(db: Session, directory: str) -> int:
+def sync(db: Session, directory: str, wait: float = 0.0) -> int:
     """Apply the changes committed since the last sync; returns how many editions were re-indexed.
 
     Records that no edition holds yet are clustered first (an import that crashed before it could).
     The feed names records; a record's old document is found by its id in the `records` field, so an
-    edition that lost or gained records, or was merged away, is rewritten or removed."""
-    _cluster_pending(db)
-    watermark, latest = store.read_watermark(directory), latest_change(db)
-    if watermark > latest:
-        return rebuild(db, directory)  # the index was built from another database: start again
-    if latest - watermark > REBUILD_AFTER_CHANGES:
-        return rebuild(db, directory)  # after a large import, writing afresh beats thousands of updates
-    ix = store.open_index(directory)
-    if set(ix.schema.names()) != set(build_schema().names()):
-        return rebuild(db, directory)  # written by an older version of the application
+    edition that lost or gained records, or was merged away, is rewritten or removed. The process that
+    holds the writer lock drains the whole feed, changes committed while it works included; another waits
+    up to `wait` seconds, then leaves its changes to it (IndexBusy)."""
+    with writer_lock.exclusive(directory, wait):
+        _cluster_pending(db)
+        watermark, latest = store.read_watermark(directory), latest_change(db)
+        if watermark > latest:
+            return rebuild(db, directory)  # the index was built from another database: start again
+        if latest - watermark > REBUILD_AFTER_CHANGES:
+            return rebuild(db, directory)  # after a large import, writing afresh beats thousands of updates
+        ix = store.open_index(directory)
+        if set(ix.schema.names()) != set(build_schema().names()):
+            return rebuild(db, directory)  # written by an older version of the application
+        return _apply_feed(db, directory, ix)
+
+
+def _apply_feed(db: Session, directory: str, ix=None) -> int:
+    """Re-index the editions of every change after the watermark, a batch at a time, until none is left."""
+    ix = ix or store.open_index(directory)
     applied = 0
     while changes := changes_after(db, store.read_watermark(directory), SYNC_BATCH):
         record_ids = {record_id for _change, record_id in changes}

@@ -27,6 +27,9 @@ SMALL_SEGMENT = 10_000  # documents
 MERGE_SMALL_AT = 4  # small segments
 
 
+BUSY = "Chỉ mục tìm kiếm đang được cập nhật bởi tiến trình khác."
+
+
 class IndexBusy(RuntimeError):
     """Another process is writing the index; its sync will bring our changes too."""
 
@@ -84,7 +87,7 @@ def writer(ix, **options):
     try:
         return ix.writer(codec=Codec(), poolclass=ChunkedPostingPool, **options)
     except LockError:
-        raise IndexBusy("Chỉ mục tìm kiếm đang được cập nhật bởi tiến trình khác.") from None
+        raise IndexBusy(BUSY) from None
 
 
 def merge_small_segments(writer, segments):
@@ -105,6 +108,16 @@ def read_watermark(directory: str) -> int:
     try:
         return int((active_path(directory) / WATERMARK).read_text().strip() or 0)
     except (FileNotFoundError, ValueError):
+        return 0
+
+
+def peek_watermark(directory: str) -> int:
+    """The last change the index in use holds, without creating an index where there is none (0 then)."""
+    root = Path(directory)
+    try:
+        name = (root / CURRENT).read_text().strip()
+        return int((root / name / WATERMARK).read_text().strip() or 0) if name else 0
+    except (FileNotFoundError, NotADirectoryError, ValueError):
         return 0
 
 

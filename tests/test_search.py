@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 import database
+from app import create_app
 from catalog.importer import import_file
 from search_index import indexer
 from tests.factories import iso2709, make_record, write
@@ -114,10 +115,15 @@ def test_bad_parameters_get_a_clear_400(catalog, client, params):
     assert response.status_code == 400 and response.get_json()["error"]
 
 
+def killed(*_args, **_kwargs):
+    """The process dies between the import's commit and the index's sync."""
+    raise SystemExit("killed")
+
+
 def test_a_crash_between_commit_and_index_is_caught_up_by_sync(app, tmp_path, monkeypatch):
     from search_index import sync as sync_module
 
-    monkeypatch.setattr(sync_module.indexer, "sync", lambda *args: (_ for _ in ()).throw(SystemExit("killed")))
+    monkeypatch.setattr(sync_module.indexer, "sync", killed)
     with app.app_context():
         with pytest.raises(SystemExit):
             import_file(database.engine(), write(tmp_path / "k.mrc", iso2709(RECORDS[3])))
@@ -126,6 +132,21 @@ def test_a_crash_between_commit_and_index_is_caught_up_by_sync(app, tmp_path, mo
         assert api(client, q="Quảng Bình")["total"] == 0  # committed, not yet indexed
         assert indexer.sync(database.session(), app.config["INDEX_DIR"]) == 1
         assert titles(api(client, q="Quảng Bình")) == ["Lịch sử Quảng Bình"]
+
+
+def test_a_process_starting_after_a_crash_brings_the_index_up_to_date(app, tmp_path, monkeypatch):
+    """What a restarted server does (SEARCH_SYNC_ON_START, on in production): no one has to run `search sync`."""
+    from search_index import sync as sync_module
+
+    monkeypatch.setattr(sync_module.indexer, "sync", killed)
+    with app.app_context():
+        with pytest.raises(SystemExit):
+            import_file(database.engine(), write(tmp_path / "k.mrc", iso2709(RECORDS[3])))
+    monkeypatch.undo()
+    restarted = create_app({**app.config, "SEARCH_SYNC_ON_START": True})
+    restarted.extensions["search_catch_up"].join(timeout=60)
+    with restarted.app_context():
+        assert titles(api(restarted.test_client(), q="Quảng Bình")) == ["Lịch sử Quảng Bình"]
 
 
 def test_rebuild_and_search_page(catalog, client, runner):

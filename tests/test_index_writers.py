@@ -1,0 +1,61 @@
+"""One writer of the search index at a time across processes (gunicorn's workers, the CLI): a second waits for
+the first or leaves the feed to it; a writer killed with SIGKILL leaves no lock behind."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+import database
+from catalog.importer import import_file
+from search_index import indexer
+from search_index.store import IndexBusy
+from tests.conftest import PROJECT
+from tests.factories import iso2709, make_record, write
+
+HOLDER = """
+import sys, time
+from search_index.writer_lock import exclusive
+with exclusive(sys.argv[1]):
+    print("held", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def hold_lock(directory: str, seconds: float) -> subprocess.Popen:
+    """Another process holding the index's writer lock for `seconds`."""
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, directory, str(seconds)], cwd=PROJECT,
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+@pytest.fixture
+def changed_catalog(app, tmp_path, monkeypatch):
+    """A record committed but not indexed yet (its sync left to the test)."""
+    with monkeypatch.context() as patched, app.app_context():
+        patched.setattr(indexer, "sync", lambda *args, **kwargs: 0)  # the import's own sync does nothing
+        import_file(database.engine(), write(tmp_path / "a.mrc", iso2709(make_record("QT1"))))
+    return app
+
+
+def test_a_second_writer_waits_for_the_first_or_leaves_the_feed_to_it(changed_catalog):
+    directory = changed_catalog.config["INDEX_DIR"]
+    holder = hold_lock(directory, 1.5)
+    with changed_catalog.app_context():
+        with pytest.raises(IndexBusy):
+            indexer.sync(database.session(), directory, wait=0)
+        assert indexer.sync(database.session(), directory, wait=30) == 1  # after the other is done
+    assert holder.wait(timeout=30) == 0
+
+
+def test_a_writer_killed_mid_work_leaves_no_lock(changed_catalog):
+    directory = changed_catalog.config["INDEX_DIR"]
+    holder = hold_lock(directory, 60)
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait(timeout=30)
+    with changed_catalog.app_context():
+        assert indexer.sync(database.session(), directory, wait=0) == 1

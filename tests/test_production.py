@@ -1,0 +1,134 @@
+"""Production mode: gunicorn with several workers sharing one search index, `/healthz`, and logs as JSON lines."""
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+import database
+from app import create_app
+from catalog.importer import import_file
+from search_index import indexer
+from tests.conftest import PROJECT
+from tests.factories import iso2709, make_record, write
+
+
+def records(count: int, prefix: str = "QT"):
+    return [make_record(f"{prefix}{n:04d}", title=f"Địa chí làng {prefix} {n}", copies=(("TVQT", f"{prefix}.{n}"),))
+            for n in range(count)]
+
+
+def test_health_says_the_database_answers_and_how_far_behind_the_index_is(app, client, tmp_path, monkeypatch):
+    fresh = client.get("/healthz")
+    assert fresh.status_code == 200 and fresh.headers["Cache-Control"] == "no-store"
+    assert fresh.get_json()["checks"]["database"] == {"status": "ok"}
+    with monkeypatch.context() as patched, app.app_context():
+        patched.setattr(indexer, "sync", lambda *args, **kwargs: 0)  # committed, the index not told yet
+        import_file(database.engine(), write(tmp_path / "a.mrc", iso2709(*records(3))))
+    behind = client.get("/healthz").get_json()
+    assert behind["status"] == "ok" and behind["checks"]["index"]["behind"] >= 3  # changes: records, editions
+    with app.app_context():
+        indexer.sync(database.session(), app.config["INDEX_DIR"])
+    caught_up = client.get("/healthz").get_json()["checks"]["index"]
+    assert caught_up["behind"] == 0 and caught_up["generation"].startswith("index")
+
+
+def test_health_is_503_naming_what_failed(app, tmp_path):
+    unreachable = create_app({**app.config, "DATABASE_URL": f"sqlite:///{tmp_path}/no/such/dir/catalog.db"})
+    answer = unreachable.test_client().get("/healthz")
+    assert answer.status_code == 503 and answer.get_json()["checks"]["database"]["status"] == "error"
+    with app.app_context():
+        import_file(database.engine(), write(tmp_path / "a.mrc", iso2709(*records(1))))
+    not_a_folder = write(tmp_path / "index-is-a-file", b"")
+    broken = create_app({**app.config, "INDEX_DIR": str(not_a_folder)}).test_client().get("/healthz")
+    assert broken.status_code == 503 and broken.get_json()["checks"]["index"]["status"] == "error"
+
+
+@pytest.fixture
+def json_logs():
+    """The stream a LOG_FORMAT=json application writes to; the root logger as it was afterwards."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    stream = io.StringIO()
+    yield stream
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def test_logs_are_json_lines_with_an_access_line_per_request(app, json_logs):
+    logged = create_app({**app.config, "LOG_FORMAT": "json", "LOG_STREAM": json_logs})
+    answer = logged.test_client().get("/search?q=hue", headers={"X-Request-Id": "req-42"})
+    assert answer.status_code == 200 and answer.headers["X-Request-Id"] == "req-42"
+    lines = [json.loads(line) for line in json_logs.getvalue().splitlines()]
+    access = [line for line in lines if line["logger"] == "access"]
+    assert access[-1] | {"time": None, "duration_ms": None} == {
+        "time": None, "level": "INFO", "logger": "access", "message": "GET /search 200", "request_id": "req-42",
+        "method": "GET", "path": "/search", "status": 200, "duration_ms": None, "user": None,
+        "remote_addr": "127.0.0.1"}
+    assert isinstance(access[-1]["duration_ms"], float)
+
+
+# --- gunicorn, for real --------------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def get_json(url: str, timeout: float = 30):
+    with urllib.request.urlopen(url, timeout=timeout) as answer:
+        return answer.status, json.loads(answer.read())
+
+
+@pytest.fixture
+def gunicorn(app, tmp_path):
+    """The application under gunicorn with three workers, on the test's database and index."""
+    port = free_port()
+    environment = {**os.environ, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "3", "THREADS": "2",
+                   "DATABASE_URL": app.config["DATABASE_URL"], "INDEX_DIR": app.config["INDEX_DIR"],
+                   "UPLOAD_DIR": str(tmp_path / "uploads"), "SECRET_KEY": "test"}
+    log = open(tmp_path / "gunicorn.log", "w+")
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=PROJECT,
+                              env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            get_json(f"{base}/healthz", timeout=2)
+            break
+        except OSError:
+            assert server.poll() is None and time.monotonic() < deadline, open(tmp_path / "gunicorn.log").read()
+            time.sleep(0.2)
+    yield base, log
+    server.terminate()
+    server.wait(timeout=30)
+    log.close()
+
+
+def test_several_workers_share_one_index_and_log_json(app, runner, tmp_path, gunicorn):
+    base, log = gunicorn
+    # A librarian's import, from the command line, while readers search the workers.
+    path = write(tmp_path / "quang-tri.mrc", iso2709(*records(200)))
+    with ThreadPoolExecutor(4) as readers:
+        searches = [readers.submit(get_json, f"{base}/api/search?q=dia+chi+lang&page={n % 5 + 1}") for n in range(40)]
+        result = runner.invoke(args=["catalog", "import", str(path)])
+        assert result.exit_code == 0, result.output
+        assert all(search.result()[0] == 200 for search in searches)  # no reader failed meanwhile
+    # The command's own sync updated the index; every worker finds every record (requests spread over them).
+    totals = {get_json(f"{base}/api/search?q=dia+chi+lang")[1]["total"] for _ in range(12)}
+    assert totals == {200}
+    status, health = get_json(f"{base}/healthz")
+    assert status == 200 and health["checks"]["index"]["behind"] == 0
+    log.flush()
+    lines = [json.loads(line) for line in open(log.name) if line.startswith("{")]
+    assert {line["path"] for line in lines if line["logger"] == "access"} >= {"/healthz", "/api/search"}
