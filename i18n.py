@@ -6,7 +6,7 @@ in Vietnamese, 1,234 in English (dates stay day first for both: the Union's docu
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import Blueprint, Flask, has_request_context, redirect, request, url_for
 from flask_babel import Babel, format_datetime, format_decimal, get_locale, get_translations
@@ -38,12 +38,15 @@ def choose_language(code: str):
 
 def _same_site(target: str | None) -> str | None:
     """Only a path on this site: never send a reader elsewhere through the switch."""
-    if not target:
+    if not target or not target.isprintable():
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
-    return target
+    # The page's own ?lang= would outweigh the choice just made.
+    query = urlencode([(name, value) for name, value in parse_qsl(parts.query, keep_blank_values=True)
+                       if name != "lang"])
+    return parts.path + (f"?{query}" if query else "")
 
 
 def number(value) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -20,7 +20,7 @@ TRACKED = "transfer"  # Copy.source of a copy the tracker holds: a MARC re-impor
 IN_TRANSIT = "in_transit"
 LOST_IN_TRANSIT = "lost_in_transit"
 DAMAGED = "damaged"
-TRACKER_STATUSES = (IN_TRANSIT, LOST_IN_TRANSIT)  # set by a transfer; a MARC re-import leaves them
+TRACKER_STATUSES = (IN_TRANSIT, LOST_IN_TRANSIT)  # set by a transfer, not by the library's own MARC
 
 
 @dataclass(frozen=True)
@@ -65,22 +65,23 @@ def move(conn: Connection, copy_ids: list[int], to_library_id: int, reference: s
     """Hand copies to another library, keeping where each came from.
 
     A copy whose number the receiver already gives to one of its own takes the next number of the receiver's
-    sequence (two books of one library never share a số ĐKCB); its movement keeps the old number. Returns
-    those renumbered, old number -> new."""
+    sequence (two books of one library never share a số ĐKCB); its movement keeps the old one. Returns
+    those renumbered, old number -> new. The caller holds the receiver's numbering (lock_numbering)."""
     if not copy_ids:
         return {}
     rows = conn.execute(select(Copy.id, Copy.library_id, Copy.registration_number)
                         .where(Copy.id.in_(copy_ids))).all()
-    clashing = held_numbers(conn, to_library_id, [row.registration_number for row in rows
-                                                  if row.registration_number])
+    arriving = {row.registration_number for row in rows if row.registration_number}
+    clashing = held_numbers(conn, to_library_id, arriving)
     clashing_rows = [row for row in rows if row.registration_number in clashing]
-    fresh = next_registration_numbers(conn, to_library_id, len(clashing_rows)) if clashing_rows else []
+    fresh = next_registration_numbers(conn, to_library_id, len(clashing_rows), avoid=arriving) \
+        if clashing_rows else []
     renumbered = {row.id: number for row, number in zip(clashing_rows, fresh)}
     now = utcnow()
     bulk_insert(conn, CopyMovement.__table__, [
         {"copy_id": row.id, "from_library_id": row.library_id, "to_library_id": to_library_id,
-         "reference": reference, "moved_at": now,
-         "note": f"số ĐKCB trước: {row.registration_number}" if row.id in renumbered else None} for row in rows])
+         "reference": reference, "moved_at": now, "note": None,
+         "number_before": row.registration_number if row.id in renumbered else None} for row in rows])
     conn.execute(update(Copy).where(Copy.id.in_(copy_ids)).values(library_id=to_library_id, source=TRACKED))
     if renumbered:
         conn.execute(update(Copy).where(Copy.id == bindparam("copy_id")).values(registration_number=bindparam("n")),
@@ -91,19 +92,24 @@ def move(conn: Connection, copy_ids: list[int], to_library_id: int, reference: s
 
 def create(conn: Connection, library_id: int, *, record_id: int | None, title: str | None,
            numbers: list[str], statuses: list[str | None], reference: str) -> list[int]:
-    """New copies at a library (books that arrived uncatalogued one by one): their ids, in order."""
+    """New copies at a library (books that arrived uncatalogued one by one): their ids, in order.
+    The numbers are the library's own and new to it (the caller checked), so they find the copies again."""
     if not numbers:
         return []
     now = utcnow()
-    ids = []
-    for number, status in zip(numbers, statuses):
-        result = conn.execute(insert(Copy).values(
-            record_id=record_id, library_id=library_id, registration_number=number, status=status,
-            source=TRACKED, title=title, created_at=now))
-        ids.append(result.inserted_primary_key[0])
+    bulk_insert(conn, Copy.__table__, [
+        {"record_id": record_id, "library_id": library_id, "registration_number": number, "status": status,
+         "source": TRACKED, "title": title, "created_at": now, "call_number": None, "location": None}
+        for number, status in zip(numbers, statuses)])
+    found: dict[str, int] = {}
+    for start in range(0, len(numbers), 5000):
+        found.update((number, copy_id) for copy_id, number in conn.execute(
+            select(Copy.id, Copy.registration_number).where(
+                Copy.library_id == library_id, Copy.registration_number.in_(numbers[start:start + 5000]))))
+    ids = [found[number] for number in numbers]
     bulk_insert(conn, CopyMovement.__table__, [
         {"copy_id": copy_id, "from_library_id": None, "to_library_id": library_id, "reference": reference,
-         "moved_at": now} for copy_id in ids])
+         "moved_at": now, "note": None, "number_before": None} for copy_id in ids])
     _changed(conn, ids)
     return ids
 
@@ -137,6 +143,12 @@ def next_registration_numbers(conn: Connection, library_id: int, count: int,
     conn.execute(update(RegistrationCounter).where(RegistrationCounter.library_id == library_id)
                  .values(last_number=last))
     return numbers
+
+
+def lock_numbering(conn: Connection, library_id: int) -> None:
+    """Take the library's numbering until the transaction ends: receipts at one library then check and give
+    numbers one after the other (on PostgreSQL two receipts could otherwise both find a number free)."""
+    _locked_counter(conn, library_id, conn.scalar(select(Library.code).where(Library.id == library_id)))
 
 
 def _locked_counter(conn: Connection, library_id: int, code: str) -> int:

@@ -179,6 +179,9 @@ class CopyMovement(Base):
     to_library_id: Mapped[int] = mapped_column(ForeignKey("library.id"))
     reference: Mapped[str] = mapped_column(String(64))  # e.g. "transfer:12"
     note: Mapped[str | None] = mapped_column(Text)
+    # The copy's registration number before the receiver gave it one of its own (it already used this one):
+    # the giver's MARC still lists the copy under it.
+    number_before: Mapped[str | None] = mapped_column(Text)
     moved_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, bindparam, case, delete, insert, literal, sel
 
 from bulk import bulk_insert
 from catalog.changes import record_changed
-from catalog.copies import TRACKER_STATUSES
+from catalog.copies import IN_TRANSIT
 from catalog.models import Copy, CopyMovement, Record, RecordIdentifier, RecordVersion, utcnow
 from catalog.record_data import RecordData
 
@@ -205,27 +205,31 @@ def _tracked_copies(conn: Connection, record_ids: list[int]) -> dict[tuple[int, 
         return {}
     tracked = Copy.record_id.in_(record_ids), Copy.source != "marc", Copy.registration_number.is_not(None)
     given_by: dict[int, set[int]] = {}
-    for copy_id, library_id in conn.execute(
-            select(CopyMovement.copy_id, CopyMovement.from_library_id).join(Copy, Copy.id == CopyMovement.copy_id)
-            .where(*tracked, CopyMovement.from_library_id.is_not(None))):
+    numbers_before: dict[int, set[str]] = {}  # a receiver renumbered it: the giver's 852 has the old number
+    for copy_id, library_id, number_before in conn.execute(
+            select(CopyMovement.copy_id, CopyMovement.from_library_id, CopyMovement.number_before)
+            .join(Copy, Copy.id == CopyMovement.copy_id).where(*tracked, CopyMovement.from_library_id.is_not(None))):
         given_by.setdefault(copy_id, set()).add(library_id)
+        if number_before:
+            numbers_before.setdefault(copy_id, set()).add(number_before)
     found: dict[tuple[int, str], list[_TrackedCopy]] = {}
     for row in conn.execute(select(Copy.id, Copy.record_id, Copy.registration_number, Copy.library_id, Copy.status)
                             .where(*tracked)):
-        found.setdefault((row.record_id, row.registration_number), []).append(
-            _TrackedCopy(row.id, row.library_id, row.status, frozenset(given_by.get(row.id, ()))))
+        copy = _TrackedCopy(row.id, row.library_id, row.status, frozenset(given_by.get(row.id, ())))
+        for number in {row.registration_number} | numbers_before.get(row.id, set()):
+            found.setdefault((row.record_id, number), []).append(copy)
     return found
 
 
 def _refresh_tracked(conn: Connection, refreshed: list[tuple[_TrackedCopy, dict]]) -> None:
-    """Call number, location and status from the library's MARC; a status the tracker set (in transit, lost
-    in transit) stands until the transfer settles it."""
+    """Call number, location and status from the library's MARC; a copy in transit keeps that status until
+    its transfer settles it."""
     if not refreshed:
         return
     conn.execute(update(Copy).where(Copy.id == bindparam("copy_id")).values(
         call_number=bindparam("call"), location=bindparam("place"), status=bindparam("state")), [
         {"copy_id": copy.id, "call": row["call_number"], "place": row["location"],
-         "state": copy.status if copy.status in TRACKER_STATUSES else row["status"]} for copy, row in refreshed])
+         "state": copy.status if copy.status == IN_TRANSIT else row["status"]} for copy, row in refreshed])
 
 
 def _copy_rows(record_id: int, prepared: PreparedRecord) -> list[dict]:

@@ -35,6 +35,7 @@ ACTION_NAMES = {"create": lazy_gettext("lập"), "edit": lazy_gettext("sửa"), 
                 "receive": lazy_gettext("xác nhận nhận"), "cancel": lazy_gettext("hủy")}
 MAX_LINES = 5000
 MAX_QUANTITY = 10_000
+MAX_COPIES = 20_000  # in one transfer: ten times the Union's largest donation, and a receipt stays seconds long
 MAX_TEXT = 2000
 
 
@@ -120,9 +121,13 @@ def receive(db: Session, actor, transfer_id: int, receipts: list[LineReceipt] | 
     state = "partly_received" if any(missing for _received, missing, _damaged, _numbers in counts.values()) \
         else "received"
     transfer = _claim(db, actor, transfer_id, "receive", state)
-    conn, reference = db.connection(), f"transfer:{transfer.id}"
-    typed = _check_typed_numbers(conn, transfer, counts)
+    conn, reference, receiver = db.connection(), f"transfer:{transfer.id}", transfer.to_library_id
+    catalog_copies.lock_numbering(conn, receiver)  # receipts at one library check and number one at a time
+    arriving = _arriving_numbers(transfer)
+    typed = _check_typed_numbers(conn, transfer, counts, arriving)
     records = _records_for(db, transfer)
+    unnumbered = sum(counts[line.id][0] for line in transfer.lines if line.copy_id is None and not counts[line.id][3])
+    sequence = iter(catalog_copies.next_registration_numbers(conn, receiver, unnumbered, avoid=typed | arriving))
     arrived, statuses = [], {}
     for line in transfer.lines:
         received, missing, damaged, numbers = counts[line.id]
@@ -130,17 +135,16 @@ def receive(db: Session, actor, transfer_id: int, receipts: list[LineReceipt] | 
         if line.copy_id is not None:
             if received:
                 arrived.append(line.copy_id)
-                statuses[line.copy_id] = catalog_copies.DAMAGED if damaged else line.status_before
+                statuses[line.copy_id] = catalog_copies.DAMAGED if damaged else _settled(line.status_before)
             else:
                 statuses[line.copy_id] = catalog_copies.LOST_IN_TRANSIT
         elif received:
-            numbers = list(numbers) or catalog_copies.next_registration_numbers(conn, transfer.to_library_id,
-                                                                               received, avoid=typed)
-            catalog_copies.create(conn, transfer.to_library_id, record_id=records.get(line.edition_id),
-                                  title=line.title, numbers=numbers, reference=reference,
+            numbers = list(numbers) or [next(sequence) for _ in range(received)]
+            catalog_copies.create(conn, receiver, record_id=records.get(line.edition_id), title=line.title,
+                                  numbers=numbers, reference=reference,
                                   statuses=[catalog_copies.DAMAGED] * damaged + [None] * (received - damaged))
     catalog_copies.set_status(conn, statuses)
-    renumbered = catalog_copies.move(conn, arrived, transfer.to_library_id, reference)
+    renumbered = catalog_copies.move(conn, arrived, receiver, reference)
     totals = {name: sum(count[index] for count in counts.values())
               for index, name in enumerate(("received", "missing", "damaged"))}
     if renumbered:  # the receiver already had books with these numbers
@@ -228,6 +232,9 @@ def _add_lines(db: Session, transfer: Transfer, lines: list[LineSpec]) -> None:
                                 "số lượng."))
     if len(lines) > MAX_LINES:
         raise InvalidTransfer(_("Một phiếu tối đa %(max)s dòng.", max=MAX_LINES))
+    if sum(spec.quantity for spec in lines if isinstance(spec.quantity, int) and not (spec.copy or "").strip()) \
+            > MAX_COPIES:
+        raise InvalidTransfer(_("Một phiếu tối đa %(max)s bản sách.", max=MAX_COPIES))
     numbers = [spec.copy.strip() for spec in lines if spec.copy and spec.copy.strip()]
     if duplicated := sorted(number for number, times in Counter(numbers).items() if times > 1):
         raise InvalidTransfer(_("Số ĐKCB ghi hai lần: %(numbers)s.", numbers=", ".join(duplicated[:10])))
@@ -299,18 +306,27 @@ def _receipt_counts(transfer: Transfer, receipts: list[LineReceipt] | None) -> d
     return counts
 
 
-def _check_typed_numbers(conn, transfer: Transfer, counts: dict[int, tuple]) -> set[str]:
+def _arriving_numbers(transfer: Transfer) -> set[str]:
+    return {line.copy.registration_number for line in transfer.lines
+            if line.copy_id is not None and line.copy is not None and line.copy.registration_number}
+
+
+def _check_typed_numbers(conn, transfer: Transfer, counts: dict[int, tuple], arriving: set[str]) -> set[str]:
     """Registration numbers typed at receipt, refused when the receiver already uses one, when one is typed
     twice, or when it is the number of a copy arriving on this transfer."""
     typed = [number for _counts in counts.values() for number in _counts[3]]
-    arriving = [line.copy.registration_number for line in transfer.lines
-                if line.copy_id is not None and line.copy is not None and line.copy.registration_number]
     held = catalog_copies.held_numbers(conn, transfer.to_library_id, typed)
-    twice = {number for number, times in Counter(typed + arriving).items() if times > 1}
+    twice = {number for number, times in Counter(typed + sorted(arriving)).items() if times > 1}
     if clashing := sorted(number for number in set(typed) if number in held or number in twice):
         raise InvalidTransfer(_("Số ĐKCB %(numbers)s đã có ở %(library)s (hoặc ghi hai lần): hãy ghi số khác.",
                                 numbers=", ".join(clashing[:10]), library=transfer.to_library.name))
     return set(typed)
+
+
+def _settled(status: str | None) -> str | None:
+    """The status a copy arrives with: its own from before the journey, but not one a transfer gave it (a copy
+    once lost in transit that turns up and is sent again arrives found)."""
+    return None if status in catalog_copies.TRACKER_STATUSES else status
 
 
 def _records_for(db: Session, transfer: Transfer) -> dict[int, int]:

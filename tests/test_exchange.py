@@ -318,7 +318,45 @@ def test_a_copy_arriving_with_a_number_the_receiver_uses_is_renumbered(app, clie
     with app.app_context():
         moved = database.session().scalar(select(CopyMovement).join(Copy, Copy.id == CopyMovement.copy_id)
                                           .where(Copy.registration_number == "TVCC-000001"))
-    assert moved.note == "số ĐKCB trước: QT.01"
+    assert moved.number_before == "QT.01"
+
+
+def test_a_renumbered_copy_does_not_come_back_to_the_giver(app, runner, tmp_path, api, catalog):
+    sent_and_received(api, {"title": "Bản đồ", "quantity": 1}, receipts={0: {"received": 1, "numbers": ["QT.01"]}})
+    sent_and_received(api, {"copy": "QT.01"})  # arrives as TVCC-000001
+    # Quảng Trị's system still lists QT.01 under its record.
+    import_as(runner, tmp_path, "TVQT", make_record("QT1", isbn=ISBN, copies=(
+        ("TVQT", "QT.01"), ("TVQT", "QT.02"), ("TVQT", "QT.03"))), name="qt-v2.mrc")
+    assert copies_at(app, "TVQT") == ["QT.02", "QT.03", "QT.04", "QT.05"]
+    assert copies_at(app, "TVCC") == ["QT.01", "TVCC-000001"]
+
+
+def test_a_new_number_is_not_one_another_arriving_copy_has(app, runner, tmp_path, api, catalog):
+    import_as(runner, tmp_path, "TVQT", make_record("QT9", title="Sách lạ", year="2001", copies=(
+        ("TVQT", "TVCC-000001"),)), name="qt-odd.mrc")
+    sent_and_received(api, {"title": "Bản đồ", "quantity": 1}, receipts={0: {"received": 1, "numbers": ["QT.01"]}})
+    received = sent_and_received(api, {"copy": "QT.01"}, {"copy": "TVCC-000001"}).get_json()
+    assert received["history"][-1]["details"]["renumbered"] == ["QT.01 → TVCC-000002"]
+    assert copies_at(app, "TVCC") == ["QT.01", "TVCC-000001", "TVCC-000002"]
+
+
+def test_a_copy_lost_in_transit_that_turns_up_arrives_found(app, api, catalog):
+    first = sent_and_received(api, {"copy": "QT.01"}, receipts={0: {"received": 0, "missing": 1}}).get_json()
+    assert first["state"] == "partly_received" and copy_row(app, "QT.01").status == "lost_in_transit"
+    assert sent_and_received(api, {"copy": "QT.01"}).status_code == 200
+    assert copy_row(app, "QT.01").status is None and "QT.01" in copies_at(app, "TVCC")
+
+
+def test_two_receipts_typing_one_number_at_once_one_is_refused(app, api, catalog):
+    paths = []
+    for title in ("Bản đồ", "Tranh"):
+        created = donation(api, {"title": title, "quantity": 1})
+        api("thuthu.qt", "post", f"/api/transfers/{created['id']}/dispatch")
+        paths.append((f"/api/transfers/{created['id']}/receive",
+                      {"lines": [{"line": created["lines"][0]["line"], "received": 1, "numbers": ["CC.77"]}]}))
+    api("thuthu.cc", "get", "/api/transfers"), api("dieuphoi", "get", "/api/transfers")
+    codes = race(lambda: api("thuthu.cc", "post", *paths[0]), lambda: api("dieuphoi", "post", *paths[1]))
+    assert codes == [200, 400] and copies_at(app, "TVCC") == ["CC.77"]
 
 
 def test_two_first_receipts_at_once_take_different_numbers(app, api, catalog):

@@ -2,7 +2,7 @@
 
 Revision ID: 0008
 Revises: 0007
-Create Date: 2026-11-27 09:00:00
+Create Date: 2026-11-26 10:45:00
 """
 from alembic import op
 import sqlalchemy as sa

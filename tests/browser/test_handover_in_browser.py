@@ -26,6 +26,8 @@ def open_handover(page, transfer_id: int) -> None:
 def test_the_printed_handover_record_hides_the_navigation_and_shows_both_signature_blocks(page, donation):
     open_handover(page, donation)
     shoot(page, "handover")
+    for part in ("header.site", "footer", "button[data-print]"):  # on screen they are there, so hidden means hidden
+        expect(page.locator(part)).to_be_visible()
     page.emulate_media(media="print")
     expect(page.locator("header.site")).to_be_hidden()
     expect(page.locator("footer")).to_be_hidden()
