@@ -8,7 +8,7 @@ export FLASK_APP := app
 .PHONY: install run serve demo-user test bench translations clean
 
 install: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d translations >/dev/null
+	$(BIN)/pybabel compile -d translations >/dev/null
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -54,7 +54,7 @@ bench: install
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k counted:1,2 -o translations/messages.pot --no-location \
 		--omit-header --ignore-dirs='.venv bench tests instance node_modules' .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations
+	$(BIN)/pybabel update --no-fuzzy-matching -i translations/messages.pot -d translations  # no guesses: translate
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
