@@ -13,6 +13,7 @@ import security
 from accounts import init_app as init_accounts
 from catalog import init_app as init_catalog
 from exchange import init_app as init_exchange
+from operations import init_app as init_operations
 from overview import init_app as init_overview
 from protocols import init_app as init_protocols
 from search_index import init_app as init_search
@@ -64,5 +65,6 @@ def create_app(config: dict | None = None) -> Flask:
     init_exchange(app)
     init_overview(app)
     init_protocols(app)
+    init_operations(app)
     init_serving(app)
     return app
