@@ -17,6 +17,7 @@ from operations import init_app as init_operations
 from overview import init_app as init_overview
 from protocols import init_app as init_protocols
 from search_index import init_app as init_search
+from search_index import start_background_work
 from serving import init_app as init_serving
 
 HERE = Path(__file__).resolve().parent
@@ -67,4 +68,5 @@ def create_app(config: dict | None = None) -> Flask:
     init_protocols(app)
     init_operations(app)
     init_serving(app)
+    start_background_work(app)  # last: a thread querying while packages are still being imported fails
     return app

@@ -1,11 +1,13 @@
 """The SQLAlchemy engine and session of the application, shared by every package."""
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -18,8 +20,20 @@ NAMING = {
 }
 
 
+# Every module of mapped classes (migrations/env.py imports the same).
+MODEL_MODULES = ("accounts.models", "catalog.models", "exchange.models")
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def load_models() -> None:
+    """Import every mapped class. Before the first query SQLAlchemy configures all classes defined so far; a
+    class whose related class is not defined yet fails, and that failure stays for every later query of the
+    process (a thread querying while create_app is still importing the packages' models met it)."""
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
 
 
 def make_engine(url: str) -> Engine:
@@ -62,8 +76,14 @@ def session() -> Session:
 
 def _close_session(_exc: BaseException | None) -> None:
     db_session = g.pop("db_session", None)
-    if db_session is not None:
+    if db_session is None:
+        return
+    try:
         db_session.close()
+    except DBAPIError:
+        # The database went away after the request's last query (PostgreSQL restarting): the answer stands,
+        # and the dead connection is discarded instead of going back to the pool.
+        db_session.invalidate()
 
 
 @contextmanager

@@ -30,6 +30,8 @@ def catch_up_in_background(app: Flask) -> threading.Thread:
     """At start-up, apply what was committed while no process could index it (a server killed between a
     commit and its sync). Of several workers starting together one does it; the others find the lock taken
     and go on serving, searching the index as it is until it switches."""
+    database.load_models()  # whoever calls this before every package is imported: the first query needs them all
+
     def run() -> None:
         with app.app_context():
             try:

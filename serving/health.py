@@ -6,6 +6,7 @@ import logging
 
 from flask import Blueprint, current_app
 from sqlalchemy import text
+from sqlalchemy.orm import configure_mappers
 
 import database
 from catalog.changes import latest_change
@@ -19,6 +20,12 @@ log = logging.getLogger(__name__)
 def healthz():
     checks, healthy = {}, True
     latest = None
+    try:
+        configure_mappers()  # a class that failed to map fails every query of this process
+        checks["models"] = {"status": "ok"}
+    except Exception as error:  # noqa: BLE001 - whatever SQLAlchemy raised, this process cannot serve
+        log.error("health check: mapped classes unusable: %s", error)
+        checks["models"], healthy = {"status": "error", "error": type(error).__name__}, False
     try:
         with database.engine().connect() as connection:
             connection.execute(text("select 1"))

@@ -53,6 +53,41 @@ def test_health_is_503_naming_what_failed(app, tmp_path):
     assert broken.status_code == 503 and broken.get_json()["checks"]["index"]["status"] == "error"
 
 
+THREAD_AT_THE_WORST_MOMENT = """
+import sys, threading
+from sqlalchemy import event
+from sqlalchemy.orm import Mapper
+started = []
+# Threads are held, then run at the worst moment for the race seen under gunicorn:
+threading.Thread.start = lambda thread: started.append(thread)
+
+
+@event.listens_for(Mapper, "after_mapper_constructed")
+def between_transfer_and_its_events(mapper, cls):  # Transfer mapped, TransferEvent (named by it) not yet
+    while cls.__name__ == "Transfer" and started:
+        started.pop().run()
+
+
+from app import create_app
+app = create_app({"DATABASE_URL": sys.argv[1], "INDEX_DIR": sys.argv[2], "SEARCH_SYNC_ON_START": True,
+                  "SECRET_KEY": "test"})
+while started:
+    started.pop().run()
+client = app.test_client()
+print(client.get("/search", query_string={"q": "Quảng Trị"}).status_code, client.get("/healthz").status_code)
+"""
+
+
+def test_a_worker_catching_up_at_start_serves_and_is_healthy(app, tmp_path):
+    """The start-up catch-up queries at once; when it ran before create_app had imported every package's models,
+    SQLAlchemy failed to configure TransferEvent and the worker answered 500 to everything, /healthz 200."""
+    with app.app_context():
+        import_file(database.engine(), write(tmp_path / "a.mrc", iso2709(*records(2))))  # the index is behind
+    started = subprocess.run([sys.executable, "-c", THREAD_AT_THE_WORST_MOMENT, app.config["DATABASE_URL"],
+                              app.config["INDEX_DIR"]], cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    assert started.stdout.split() == ["200", "200"], started.stderr[-3000:]
+
+
 @pytest.fixture
 def json_logs():
     """The stream a LOG_FORMAT=json application writes to; the root logger as it was afterwards."""
