@@ -13,6 +13,7 @@ from catalog.records import holdings_by_record, merge_holdings
 from search_index import store, writer_lock
 from search_index.documents import build_document
 from search_index.schema import build_schema
+from search_index.store import IndexBusy
 from search_index.pool import POSTING_BYTES
 
 SYNC_BATCH = 2000
@@ -85,17 +86,37 @@ def sync(db: Session, directory: str, wait: float = 0.0) -> int:
     edition that lost or gained records, or was merged away, is rewritten or removed. The process that
     holds the writer lock drains the whole feed, changes committed while it works included; another waits
     up to `wait` seconds, then leaves its changes to it (IndexBusy)."""
-    with writer_lock.exclusive(directory, wait):
-        _cluster_pending(db)
-        watermark, latest = store.read_watermark(directory), latest_change(db)
-        if watermark > latest:
-            return rebuild(db, directory)  # the index was built from another database: start again
-        if latest - watermark > REBUILD_AFTER_CHANGES:
-            return rebuild(db, directory)  # after a large import, writing afresh beats thousands of updates
-        ix = store.open_index(directory)
-        if set(ix.schema.names()) != set(build_schema().names()):
-            return rebuild(db, directory)  # written by an older version of the application
-        return _apply_feed(db, directory, ix)
+    applied, first = 0, True
+    while True:
+        try:
+            with writer_lock.exclusive(directory, wait if first else 0.0):
+                applied += _sync_locked(db, directory)
+        except IndexBusy:
+            if first:
+                raise
+            return applied  # another process holds the lock now, and drains the feed
+        if writer_lock.held():
+            return applied  # inside another writer's hold (reentrant): it looks again when it lets go
+        # A change committed after this sync's last look at the feed, by a process that then found the lock
+        # taken and left the change to its holder, would wait for the next sync: look once more, outside
+        # the read transaction so as to see what was committed meanwhile.
+        db.commit()
+        if latest_change(db) <= store.read_watermark(directory):
+            return applied
+        first = False
+
+
+def _sync_locked(db: Session, directory: str) -> int:
+    _cluster_pending(db)
+    watermark, latest = store.read_watermark(directory), latest_change(db)
+    if watermark > latest:
+        return rebuild(db, directory)  # the index was built from another database: start again
+    if latest - watermark > REBUILD_AFTER_CHANGES:
+        return rebuild(db, directory)  # after a large import, writing afresh beats thousands of updates
+    ix = store.open_index(directory)
+    if set(ix.schema.names()) != set(build_schema().names()):
+        return rebuild(db, directory)  # written by an older version of the application
+    return _apply_feed(db, directory, ix)
 
 
 def _apply_feed(db: Session, directory: str, ix=None) -> int:

@@ -22,6 +22,7 @@ from search_index.schema import build_schema
 
 CURRENT = "CURRENT"
 WATERMARK = "watermark"
+REBUILT = "rebuilt-segments"  # the segments a rebuild wrote, one id per line: syncs never merge them
 PREFIX = "index-"
 SMALL_SEGMENT = 10_000  # documents
 MERGE_SMALL_AT = 4  # small segments
@@ -67,6 +68,8 @@ def begin_rebuild(directory: str):
 def finish_rebuild(directory: str, path: Path, watermark: int) -> None:
     """Make a finished rebuild the index in use, and remove the ones it replaces."""
     _write_watermark(path, watermark)
+    segments = index.open_dir(path)._segments()
+    _replace_text(path / REBUILT, "".join(f"{segment.segment_id()}\n" for segment in segments))
     _switch(Path(directory), path)
     remove_others(directory, keep=path)
 
@@ -92,9 +95,13 @@ def writer(ix, **options):
 
 def merge_small_segments(writer, segments):
     """Whoosh merge policy for syncs: fold the small segments that syncs leave behind into the one
-    being written once there are several, and never the large ones a rebuild wrote (Whoosh's own
-    policy would, once there are many segments, and hold a librarian's request for minutes)."""
-    small = [segment for segment in segments if segment.doc_count_all() < SMALL_SEGMENT]
+    being written once there are several, and never those a rebuild wrote (Whoosh's own policy would,
+    once there are many segments, and hold the writer lock for minutes). A rebuild's segments are known
+    by name, not by size: its rounds write segments of a few thousand documents each, and merging them
+    all on the first sync after a rebuild rewrote the whole index."""
+    rebuilt = _rebuilt_segments(Path(writer.storage.folder))
+    small = [segment for segment in segments
+             if segment.segment_id() not in rebuilt and segment.doc_count_all() < SMALL_SEGMENT]
     if len(small) < MERGE_SMALL_AT:
         return segments
     for segment in small:
@@ -102,6 +109,13 @@ def merge_small_segments(writer, segments):
         writer.add_reader(reader)
         reader.close()
     return [segment for segment in segments if segment not in small]
+
+
+def _rebuilt_segments(path: Path) -> set[str]:
+    try:
+        return set((path / REBUILT).read_text().split())
+    except FileNotFoundError:  # an index no rebuild wrote (the first, empty one, grown by syncs)
+        return set()
 
 
 def read_watermark(directory: str) -> int:

@@ -12,7 +12,9 @@ from search_index.search import warm
 from search_index.store import IndexBusy
 
 log = logging.getLogger(__name__)
-WAIT_SECONDS = 30  # for another process's sync: it drains the feed, and a change it missed is drained here
+# For another process's sync, which drains the feed and looks at it once more when it lets go of the lock, so
+# waiting longer only holds the request (a librarian's receipt waited 30 s behind a long sync).
+WAIT_SECONDS = 2
 
 
 def sync_after_change(app: Flask, **_details) -> None:

@@ -43,6 +43,11 @@ def exclusive(directory: str, wait: float = 0.0) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def held() -> bool:
+    """Whether this thread holds the lock now."""
+    return getattr(_held, "depth", 0) > 0
+
+
 def _acquire(handle, wait: float) -> None:
     deadline = time.monotonic() + wait
     while True:

@@ -59,3 +59,40 @@ def test_a_writer_killed_mid_work_leaves_no_lock(changed_catalog):
     holder.wait(timeout=30)
     with changed_catalog.app_context():
         assert indexer.sync(database.session(), directory, wait=0) == 1
+
+
+def test_a_change_left_to_the_holder_after_its_last_look_is_indexed_when_it_lets_go(changed_catalog, tmp_path,
+                                                                                     monkeypatch):
+    """The importer's process finds the lock taken and leaves its change to the holder; the holder had already
+    looked at the feed for the last time, so it looks once more on letting go."""
+    import threading
+
+    from catalog.changes import latest_change
+    from search_index import store
+
+    directory = changed_catalog.config["INDEX_DIR"]
+    looked, committed, answer = threading.Event(), threading.Event(), {}
+    drain = indexer._sync_locked
+
+    def drains_then_lingers(db, directory):
+        applied = drain(db, directory)
+        if not looked.is_set():
+            looked.set()
+            committed.wait(30)
+        return applied
+
+    def holder():
+        with changed_catalog.app_context():
+            answer["applied"] = indexer.sync(database.session(), directory)
+
+    monkeypatch.setattr(indexer, "_sync_locked", drains_then_lingers)
+    thread = threading.Thread(target=holder)
+    thread.start()
+    assert looked.wait(30)
+    with changed_catalog.app_context():  # its own sync waits, finds the lock still taken, and leaves it
+        import_file(database.engine(), write(tmp_path / "b.mrc", iso2709(make_record("QT2"))))
+    committed.set()
+    thread.join(30)
+    assert answer["applied"] == 2
+    with changed_catalog.app_context():
+        assert store.read_watermark(directory) == latest_change(database.session())

@@ -194,6 +194,25 @@ def test_a_rebuild_in_rounds_writes_several_segments_and_indexes_every_record(ca
     assert titles(api(client, q="Quảng Bình")) == ["Lịch sử Quảng Bình"]
 
 
+def test_the_first_sync_after_a_rebuild_leaves_the_rebuilds_segments_as_they_are(catalog, client, tmp_path,
+                                                                                 monkeypatch):
+    """A rebuild's rounds write segments smaller than a sync's merge threshold; merging them on the next sync
+    rewrote the whole index (minutes at 100,000 records, holding the writer lock)."""
+    from search_index import store
+
+    monkeypatch.setattr(indexer, "MIN_ROUND", 1)
+    directory = catalog.config["INDEX_DIR"]
+    with catalog.app_context():
+        indexer.rebuild(database.session(), directory, memory_mb=0)
+        rebuilt = {segment.segment_id() for segment in store.open_index(directory)._segments()}
+        assert len(rebuilt) >= store.MERGE_SMALL_AT
+        new = make_record("S5", title="Cồn Cỏ hôm nay", copies=(("TVCC", "CC.2"),))
+        import_file(database.engine(), write(tmp_path / "n.mrc", iso2709(new)))  # and its sync
+        after = {segment.segment_id() for segment in store.open_index(directory)._segments()}
+    assert rebuilt < after
+    assert titles(api(client, q="con co hom nay")) == ["Cồn Cỏ hôm nay"]
+
+
 @pytest.mark.parametrize("typed", ["quảng trị-huế", "quan=tri", "src=x", '"><img src=x onerror=alert(1)>', "%C0%AF"])
 def test_queries_without_hits_joining_words_by_punctuation_get_an_answer(catalog, client, typed):
     answer = api(client, q=typed)
