@@ -36,6 +36,10 @@ def default_config(instance_path: str) -> dict:
         # Postings each process keeps in memory for searching, and each indexing process's buffer.
         "SEARCH_CACHE_MB": int(os.environ.get("SEARCH_CACHE_MB", "256")),
         "SEARCH_WRITER_MB": int(os.environ.get("SEARCH_WRITER_MB", "256")),
+        # Search answers kept per process for readers not signed in (serving/page_cache.py); 0 keeps none. They
+        # serve while the index is unchanged, and for the grace's seconds after it changed (production: 10).
+        "PUBLIC_PAGE_CACHE_MB": int(os.environ.get("PUBLIC_PAGE_CACHE_MB", "32")),
+        "PUBLIC_PAGE_GRACE_SECONDS": float(os.environ.get("PUBLIC_PAGE_GRACE_SECONDS", "0")),
         # None: the session cookie is Secure exactly when the request came over HTTPS (see security.py).
         "SESSION_COOKIE_SECURE": _flag(os.environ.get("SESSION_COOKIE_SECURE")),
         "TRUST_PROXY": int(os.environ.get("TRUST_PROXY", "0")),  # proxies in front whose X-Forwarded-* to believe

@@ -21,3 +21,5 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # The application reads these when each worker creates it.
 os.environ.setdefault("LOG_FORMAT", "json")
 os.environ.setdefault("SEARCH_SYNC_ON_START", "1")
+# Readers not signed in may get a search answer made up to 10 s before the index last changed (serving/page_cache.py).
+os.environ.setdefault("PUBLIC_PAGE_GRACE_SECONDS", "10")

@@ -6,9 +6,11 @@ in Vietnamese, 1,234 in English (dates stay day first for both: the Union's docu
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import Blueprint, Flask, has_request_context, redirect, request, url_for
+from babel.numbers import get_group_symbol
 from flask_babel import Babel, format_datetime, format_decimal, get_locale, get_translations
 
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
@@ -53,7 +55,14 @@ def number(value) -> str:
     """A count as the reader's language writes it: 1.234 (vi), 1,234 (en)."""
     if value is None or value == "":
         return "—"
+    if isinstance(value, int) and not isinstance(value, bool):  # a search page writes a hundred counts
+        return f"{value:,}".replace(",", _group_symbol(str(get_locale())))
     return format_decimal(value)
+
+
+@lru_cache(maxsize=None)
+def _group_symbol(locale: str) -> str:
+    return get_group_symbol(locale)
 
 
 def counted(singular: str, plural: str, count: int, **variables) -> str:

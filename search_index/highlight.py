@@ -55,13 +55,17 @@ def highlight(text: str | None, words: list[QueryWord]) -> Markup:
     text = text or ""
     if not words:
         return escape(text)
-    parts, shown = [], 0
+    parts, shown = [], 0  # plain strings joined once: a search page highlights a hundred texts
+    exact, prefixes = _matchers(words)
     for match in _WORD.finditer(text):
-        if _matched(match.group(), words):
-            parts += [escape(text[shown:match.start()]), Markup("<mark>%s</mark>") % match.group()]
+        folded = folded_form(match.group())
+        if folded in exact or (prefixes and folded.startswith(prefixes)):
+            parts += [escape(text[shown:match.start()]), "<mark>", escape(match.group()), "</mark>"]
             shown = match.end()
+    if not parts:
+        return escape(text)
     parts.append(escape(text[shown:]))
-    return Markup("").join(parts)
+    return Markup("".join(parts))
 
 
 def snippet(text: str | None, words: list[QueryWord], width: int = SNIPPET_WIDTH) -> Markup:
@@ -84,6 +88,11 @@ def _first_match(text: str, words: list[QueryWord]) -> int:
 def _matched(text_word: str, words: list[QueryWord]) -> bool:
     folded = folded_form(text_word)
     return any(word.matches(folded) for word in words)
+
+
+def _matchers(words: list[QueryWord]) -> tuple[set[str], tuple[str, ...]]:
+    """What QueryWord.matches asks, as a set of whole words and a tuple of prefixes for str.startswith."""
+    return {word.folded for word in words if not word.prefix}, tuple(word.folded for word in words if word.prefix)
 
 
 def _window(text: str, first: int, width: int) -> tuple[int, int]:

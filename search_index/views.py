@@ -1,6 +1,7 @@
 """The search page, its help page and the search API."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, render_template, request
@@ -11,24 +12,28 @@ from catalog.export import export_format
 from catalog.views import download
 from search_index.search import FIELD_ALIASES
 from search_index.service import InvalidSearch, result_set_export, search_catalog
+from serving.page_cache import kept_for_readers
 
 bp = Blueprint("search", __name__)
 PAGE_RADIUS = 2  # page numbers shown either side of the current one
 
 
 @bp.get("/api/search")
+@kept_for_readers
 def api_search():
     return search_catalog(database.session(), current_app.config["INDEX_DIR"], request.args)
 
 
 @bp.get("/search")
+@kept_for_readers
 def search_page():
     try:
         results = search_catalog(database.session(), current_app.config["INDEX_DIR"], request.args)
     except InvalidSearch as error:  # shown above the search form, so the reader can correct it there
         return render_template("search.html", results=None, error=error.message, query=request.args), error.code
-    return render_template("search.html", results=results, query=request.args,
-                           library_names=library_names(database.session()))
+    names = library_names(database.session())
+    return render_template("search.html", results=results, query=request.args, library_names=names,
+                           facet_groups=facet_groups(request.args, results["facets"], names))
 
 
 @bp.get("/search/export")
@@ -58,6 +63,42 @@ def search_link(params, *, add: tuple[str, str] | None = None, remove: tuple[str
         pairs.append(add)
     pairs += [(name, str(value)) for name, value in replace.items() if value not in (None, "")]
     return "?" + urlencode(pairs)
+
+
+@dataclass(frozen=True)
+class FacetLink:
+    text: str
+    count: int
+    href: str
+    selected: bool
+
+
+def facet_groups(params, facets: dict[str, list[dict]], names: dict[str, str]) -> list[tuple[str, list[FacetLink]]]:
+    """Each facet's values as links that add the value to the search, or remove it when chosen: the links
+    search_link makes, built here rather than in the template because a page has a hundred of them."""
+    kept = [(name, value) for name, value in params.items(multi=True) if value != "" and name != "page"]
+    chosen, prefix = set(kept), urlencode(kept)
+    groups = []
+    for name, values in facets.items():
+        links = []
+        for facet in values:
+            pair = (name, facet["value"])
+            if pair in chosen:
+                href = "?" + urlencode([kept_pair for kept_pair in kept if kept_pair != pair])
+            else:
+                href = "?" + "&".join(filter(None, (prefix, urlencode([pair]))))
+            links.append(FacetLink(_facet_text(name, facet["value"], names), facet["count"], href, pair in chosen))
+        if links:
+            groups.append((name, links))
+    return groups
+
+
+def _facet_text(name: str, value: str, names: dict[str, str]) -> str:
+    if name == "decade" and value.isdigit():
+        return f"{value}–{int(value) + 9}"
+    if name == "library":
+        return names.get(value, value)
+    return value
 
 
 @bp.app_template_global()

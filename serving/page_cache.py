@@ -1,0 +1,111 @@
+"""Finished search pages and API answers for readers who are not signed in, kept in each worker process.
+
+Most searches of a public catalogue are the same few hundred (a province, a district, a famous name, a
+subject), and answering one costs 15-30 ms of CPU (the search, the rows of its editions, highlighting, the
+page), while a kept answer costs well under one. An answer is kept while the search index is the version it
+was made from. Every import and every receipt changes the index, so with writes every few seconds nothing
+would stay: PUBLIC_PAGE_GRACE_SECONDS lets an answer made before a change serve readers for that many seconds
+more (production sets 10: gunicorn.conf.py), after which the next reader gets a fresh one. Nothing is kept for
+more than MAX_AGE_SECONDS, for what changes without changing the index (a library's name).
+
+Only for requests that carry no cookie but the language and no Authorization header: a signed-in librarian,
+or a script with a token, always gets an answer made for them, with what they just changed in it.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import Response, current_app, make_response, request
+
+from i18n import COOKIE as LANGUAGE_COOKIE
+from i18n import select_locale
+from search_index import store
+
+MAX_AGE_SECONDS = 300
+HEADER = "X-Cache"  # hit, stale (made before the index changed, within the grace), miss; for operators
+
+
+@dataclass(frozen=True)
+class Kept:
+    version: tuple | None
+    made: float
+    status: int
+    mimetype: str
+    body: bytes
+
+
+class PageCache:
+    """Answers by key, least recently used dropped first past `max_bytes`. Thread-safe."""
+
+    def __init__(self, max_bytes: int, grace_seconds: float, max_age: float = MAX_AGE_SECONDS):
+        self.max_bytes, self.grace, self.max_age = max_bytes, grace_seconds, max_age
+        self._entries: OrderedDict[tuple, Kept] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, version: tuple | None, now: float) -> tuple[Kept, str] | None:
+        """The kept answer and whether it is a hit or stale; None when there is none to serve."""
+        with self._lock:
+            kept = self._entries.get(key)
+            if kept is None:
+                return None
+            age = now - kept.made
+            if age <= self.max_age and kept.version == version:
+                self._entries.move_to_end(key)
+                return kept, "hit"
+            if age < min(self.grace, self.max_age):
+                self._entries.move_to_end(key)
+                return kept, "stale"
+            return None
+
+    def put(self, key: tuple, kept: Kept) -> None:
+        size = len(kept.body)
+        if size > self.max_bytes // 8:
+            return  # one huge answer would push out dozens of ordinary ones
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.body)
+            self._entries[key] = kept
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                _key, dropped = self._entries.popitem(last=False)
+                self._bytes -= len(dropped.body)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def init_app(app) -> None:
+    megabytes = app.config.get("PUBLIC_PAGE_CACHE_MB", 0)
+    if megabytes > 0:
+        app.extensions["page_cache"] = PageCache(megabytes * 2**20, app.config.get("PUBLIC_PAGE_GRACE_SECONDS", 0))
+
+
+def kept_for_readers(view):
+    """Serve the view's answer from the page cache to readers who are not signed in."""
+    @wraps(view)
+    def answer(*args, **kwargs):
+        cache: PageCache | None = current_app.extensions.get("page_cache")
+        if cache is None or not _anonymous():
+            return view(*args, **kwargs)
+        key = (request.path, tuple(sorted(request.args.items(multi=True))), select_locale())
+        version, now = store.version(current_app.config["INDEX_DIR"]), time.monotonic()
+        if (found := cache.get(key, version, now)) is not None:
+            kept, how = found
+            return Response(kept.body, kept.status, mimetype=kept.mimetype, headers={HEADER: how})
+        response = make_response(view(*args, **kwargs))
+        if response.status_code == 200 and not response.is_streamed and "Set-Cookie" not in response.headers:
+            cache.put(key, Kept(version, now, response.status_code, response.mimetype, response.get_data()))
+        response.headers[HEADER] = "miss"
+        return response
+    return answer
+
+
+def _anonymous() -> bool:
+    return request.method == "GET" and "Authorization" not in request.headers and \
+        set(request.cookies) <= {LANGUAGE_COOKIE}

@@ -1,0 +1,125 @@
+"""Search answers kept for readers not signed in (serving/page_cache.py): served again while the index is
+unchanged, up to the grace's seconds after it changed, never to a signed-in librarian or a token's script,
+and never in another language than the reader's."""
+from __future__ import annotations
+
+import pytest
+
+import database
+from catalog.importer import import_file
+from serving import page_cache
+from serving.page_cache import Kept, PageCache
+from tests.factories import iso2709, make_record, write
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr(page_cache.time, "monotonic", clock)
+    return clock
+
+
+def grace(app, seconds: float) -> None:
+    app.extensions["page_cache"].grace = seconds
+
+
+def add_record(app, tmp_path, control: str, title: str) -> None:
+    with app.app_context():  # the import's own sync changes the index
+        import_file(database.engine(), write(tmp_path / f"{control}.mrc",
+                                             iso2709(make_record(control, title=title, copies=(("TVQT", control),)))))
+
+
+def titles(client, query: str, **headers) -> tuple[list[str], str]:
+    answer = client.get("/api/search", query_string={"q": query}, headers=headers)
+    assert answer.status_code == 200
+    return [hit["title"] for hit in answer.get_json()["hits"]], answer.headers["X-Cache"]
+
+
+def test_a_reader_gets_the_kept_answer_while_the_index_is_unchanged_and_a_new_one_after_it_changed(
+        app, client, tmp_path, clock):
+    add_record(app, tmp_path, "QT1", "Địa chí Gio Linh")
+    assert titles(client, "Gio Linh") == (["Địa chí Gio Linh"], "miss")
+    assert titles(client, "gio linh") == (["Địa chí Gio Linh"], "miss")  # another question
+    assert titles(client, "Gio Linh") == (["Địa chí Gio Linh"], "hit")
+    page = client.get("/search", query_string={"q": "Gio Linh"})
+    again = client.get("/search", query_string={"q": "Gio Linh"})
+    assert (page.headers["X-Cache"], again.headers["X-Cache"]) == ("miss", "hit")
+    assert again.get_data() == page.get_data() and "Địa chí <mark>Gio</mark> <mark>Linh</mark>" in again.get_data(
+        as_text=True)
+    assert again.headers["Content-Security-Policy"] == page.headers["Content-Security-Policy"]
+
+    add_record(app, tmp_path, "QT2", "Gio Linh xưa và nay")  # no grace by default: at once
+    assert sorted(titles(client, "Gio Linh")[0]) == ["Gio Linh xưa và nay", "Địa chí Gio Linh"]
+
+
+def test_within_the_grace_a_reader_may_get_the_answer_made_before_the_change_then_a_fresh_one(
+        app, client, tmp_path, clock):
+    grace(app, 10)
+    add_record(app, tmp_path, "QT1", "Địa chí Gio Linh")
+    assert titles(client, "Gio Linh") == (["Địa chí Gio Linh"], "miss")
+    clock.now += 4
+    add_record(app, tmp_path, "QT2", "Gio Linh xưa và nay")
+    assert titles(client, "Gio Linh") == (["Địa chí Gio Linh"], "stale")
+    clock.now += 7  # 11 s after the answer was made
+    found, how = titles(client, "Gio Linh")
+    assert how == "miss" and sorted(found) == ["Gio Linh xưa và nay", "Địa chí Gio Linh"]
+
+
+def test_nothing_is_kept_longer_than_its_age_limit_even_with_the_index_unchanged(app, client, tmp_path, clock):
+    add_record(app, tmp_path, "QT1", "Địa chí Gio Linh")
+    titles(client, "Gio Linh")
+    clock.now += page_cache.MAX_AGE_SECONDS + 1
+    assert titles(client, "Gio Linh")[1] == "miss"
+
+
+def test_a_signed_in_librarian_and_a_script_with_a_token_always_get_a_fresh_answer(app, client, tmp_path, clock,
+                                                                                   sign_in, api):
+    grace(app, 60)
+    add_record(app, tmp_path, "QT1", "Địa chí Gio Linh")
+    assert titles(client, "Gio Linh")[1] == "miss"
+    add_record(app, tmp_path, "QT2", "Gio Linh xưa và nay")
+    assert titles(client, "Gio Linh") == (["Địa chí Gio Linh"], "stale")  # the public, within the grace
+
+    librarian = app.test_client()
+    sign_in(librarian, "thuthu.cc", library="TVCC")
+    page = librarian.get("/search", query_string={"q": "Gio Linh"})
+    assert "X-Cache" not in page.headers and "xưa và nay" in page.get_data(as_text=True)
+    by_token = api("thuthu.qt", "get", "/api/search?q=Gio+Linh")
+    assert "X-Cache" not in by_token.headers and len(by_token.get_json()["hits"]) == 2
+
+
+def test_each_language_gets_its_own_page(app, client, tmp_path, clock):
+    add_record(app, tmp_path, "QT1", "Địa chí Gio Linh")
+    vietnamese = client.get("/search", query_string={"q": "Gio Linh"}).get_data(as_text=True)
+    client.set_cookie("lang", "en")
+    english = client.get("/search", query_string={"q": "Gio Linh"})
+    assert english.headers["X-Cache"] == "miss"
+    assert english.get_data(as_text=True) != vietnamese and 'lang="en"' in english.get_data(as_text=True)
+    assert client.get("/search", query_string={"q": "Gio Linh"}).headers["X-Cache"] == "hit"
+
+
+def test_an_invalid_search_is_not_kept(client, clock):
+    for _ in range(2):
+        answer = client.get("/api/search", query_string={"sort": "nonsense"})
+        assert answer.status_code == 400 and answer.headers.get("X-Cache") is None
+
+
+def test_the_least_recently_used_answers_go_first_past_the_size_limit():
+    cache = PageCache(max_bytes=800, grace_seconds=5)
+    for number in range(10):
+        cache.put((number,), Kept(("v",), 0.0, 200, "text/html", b"x" * 100))
+        if number == 2:
+            assert cache.get((0,), ("v",), 0.0) is not None  # used: kept past the others of its age
+    assert len(cache) == 8
+    assert cache.get((0,), ("v",), 0.0) is not None and cache.get((1,), ("v",), 0.0) is None
+    assert cache.get((9,), ("v",), 0.0)[1] == "hit" and cache.get((9,), ("w",), 0.0)[1] == "stale"
+    cache.put(("huge",), Kept(("v",), 0.0, 200, "text/html", b"x" * 200))  # over an eighth of the cache
+    assert cache.get(("huge",), ("v",), 0.0) is None
