@@ -43,6 +43,9 @@ def default_config(instance_path: str) -> dict:
         # None: the session cookie is Secure exactly when the request came over HTTPS (see security.py).
         "SESSION_COOKIE_SECURE": _flag(os.environ.get("SESSION_COOKIE_SECURE")),
         "TRUST_PROXY": int(os.environ.get("TRUST_PROXY", "0")),  # proxies in front whose X-Forwarded-* to believe
+        # "inline": a process indexes what it changed before answering; "follower": web workers only commit, and
+        # `flask search follow` (started by gunicorn.conf.py) indexes every change within about a second.
+        "SEARCH_SYNC": os.environ.get("SEARCH_SYNC", "inline"),
         # Bring the index up to date when a process starts (production: gunicorn.conf.py turns it on).
         "SEARCH_SYNC_ON_START": _flag(os.environ.get("SEARCH_SYNC_ON_START")) or False,
         # "json": one JSON object per line on stdout, an access line per request (production); else Flask's own.

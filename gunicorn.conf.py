@@ -2,13 +2,16 @@
 
 Several worker processes, each with a few threads: searches are short and mostly numpy work that releases
 the GIL, imports and receipts wait on the database. Each worker opens the search index once and refreshes it
-when another process writes; writes to the index take a lock (search_index/writer_lock.py), so one process
-at a time applies the change feed, and a worker starting after a crash brings the index up to date."""
+when another process writes. The index follower, started and watched by the master, applies the change feed
+at a lower CPU priority (SEARCH_SYNC=follower); writes to the index take a lock (search_index/writer_lock.py), so
+one process at a time applies the change feed, and the follower starting after a crash brings the index up to
+date."""
 import multiprocessing
 import os
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
+# One per core: a worker busy with Python holds its core (bench/load_bench.py: more workers only share them).
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 threads = int(os.environ.get("THREADS", "4"))
 worker_class = "gthread"
 timeout = int(os.environ.get("WORKER_TIMEOUT", "300"))  # a large upload's request may import for minutes
@@ -18,8 +21,23 @@ accesslog = None  # the application writes its own access line, as JSON with the
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
-# The application reads these when each worker creates it.
+# The application reads these when each worker creates it. Workers only commit their changes; the index follower,
+# a child of this master at a lower CPU priority, indexes them (search_index/follower.py).
+os.environ.setdefault("SEARCH_SYNC", "follower")
 os.environ.setdefault("LOG_FORMAT", "json")
-os.environ.setdefault("SEARCH_SYNC_ON_START", "1")
-# Readers not signed in may get a search answer made up to 10 s before the index last changed (serving/page_cache.py).
+os.environ.setdefault("SEARCH_SYNC_ON_START", "0" if os.environ["SEARCH_SYNC"] == "follower" else "1")
+# A reader not signed in may get a search answer that lacks changes of the last 10 s (serving/page_cache.py).
 os.environ.setdefault("PUBLIC_PAGE_GRACE_SECONDS", "10")
+
+
+def when_ready(server):
+    if os.environ["SEARCH_SYNC"] == "follower":
+        from serving.follower_process import FollowerProcess
+
+        server.index_follower = FollowerProcess().start()
+
+
+def on_exit(server):
+    follower = getattr(server, "index_follower", None)
+    if follower is not None:
+        follower.stop()

@@ -178,7 +178,8 @@ class Server:
     def __init__(self, env: dict, workdir: Path, workers: int, threads: int):
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.log = open(workdir / "server.log", "ab")
+        self.log_path = workdir / "server.log"
+        self.log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=PROJECT, stdout=self.log,
             stderr=subprocess.STDOUT, start_new_session=True,
@@ -195,6 +196,22 @@ class Server:
             time.sleep(0.5)
         self.stop()
         raise RuntimeError("the server did not become healthy in 120 s; see server.log")
+
+    def log_size(self) -> int:
+        self.log.flush()
+        return (self.log_path).stat().st_size
+
+    def cache_outcomes(self, since: int) -> dict:
+        """How the searches logged after byte `since` were answered: kept (hit, stale) or made (miss)."""
+        counts: dict[str, int] = {}
+        with open(self.log_path, "rb") as log:
+            log.seek(since)
+            for line in log:
+                if b'"cache": "' in line:
+                    outcome = json.loads(line)["cache"]
+                    counts[outcome] = counts.get(outcome, 0) + 1
+        total = sum(counts.values()) or 1
+        return {outcome: round(100 * count / total, 1) for outcome, count in sorted(counts.items())}
 
     def memory_mb(self) -> float:
         """Resident memory of gunicorn and its workers (PSS, shared pages counted once)."""
@@ -218,10 +235,13 @@ class Server:
 
 
 def _children(pid: int) -> list[int]:
-    try:
-        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
+    children = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):  # the index follower is started by a thread of the master
+        try:
+            children += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return children
 
 
 def _free_port() -> int:
@@ -311,11 +331,15 @@ def measure(args) -> dict:
         log(f"warming up {WARMUP_SECONDS} s")
         run_wrk(server.base, script, WARMUP_SECONDS, args.connections)
         log(f"readers only, {args.seconds} s")
+        since = server.log_size()
         reads = run_wrk(server.base, script, args.seconds, args.connections)
+        reads["answers_percent"] = server.cache_outcomes(since)
         librarians = Librarians(server.base, prepared["token"])
         librarians.start()
         log(f"readers while librarians import and record transfers, {args.seconds} s")
+        since = server.log_size()
         mixed = run_wrk(server.base, script, args.seconds, args.connections)
+        mixed["answers_percent"] = server.cache_outcomes(since)
         librarians.stopping.set()
         librarians.join(timeout=180)
         memory = server.memory_mb()
@@ -339,11 +363,14 @@ def format_table(results: dict) -> str:
     rows = [f"Load on {results['database']}, {results['records']:,} records, {results['mix']} mix, "
             f"{results['workers']} workers x {results['threads']} threads, {results['connections']} connections, "
             f"{results['seconds']} s per phase",
-            "| phase | searches/s | p50 ms | p95 ms | p99 ms | errors | not 200 |", "|---|---|---|---|---|---|---|"]
+            "| phase | searches/s | p50 ms | p95 ms | p99 ms | errors | not 200 | answers kept / made |",
+            "|---|---|---|---|---|---|---|---|"]
     for name, label in (("reads_only", "readers only"), ("reads_with_writes", "readers + imports + transfers")):
         r = results[name]
+        answers = r.get("answers_percent", {})
+        kept = answers.get("hit", 0) + answers.get("stale", 0)
         rows.append(f"| {label} | {r['rate']:.0f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['p99_ms']:.0f} | "
-                    f"{r['errors']} | {r['not_200']} |")
+                    f"{r['errors']} | {r['not_200']} | {kept:.0f}% / {answers.get('miss', 0):.0f}% |")
     writes = results["writes"]
     rows.append(f"Writes: {writes['import']['count']} imports of {IMPORT_RECORDS} records (median "
                 f"{writes['import']['p50_s']} s, max {writes['import']['max_s']} s), {writes['transfer']['count']} "

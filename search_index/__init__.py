@@ -12,7 +12,8 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(cli.search_cli)
     app.register_blueprint(views.bp)
-    catalog_changed.connect(sync_after_change, sender=app, weak=False)
+    if app.config.get("SEARCH_SYNC", "inline") == "inline":  # else the follower process does it (follower.py)
+        catalog_changed.connect(sync_after_change, sender=app, weak=False)
 
 
 def start_background_work(app: Flask) -> None:

@@ -1,7 +1,10 @@
-"""`flask search rebuild` and `flask search sync`."""
+"""`flask search rebuild`, `flask search sync` and `flask search follow`."""
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import threading
 
 import click
 from flask import current_app
@@ -29,3 +32,20 @@ def sync_command() -> None:
     """Apply the catalog changes not yet in the index."""
     count = indexer.sync(database.session(), current_app.config["INDEX_DIR"], wait=indexer.LOCK_WAIT_SECONDS)
     click.echo(_("Đã cập nhật %(count)s bản ghi vào chỉ mục.", count=count))
+
+
+@search_cli.command("follow")
+@click.option("--poll", default=0.5, show_default=True, help="Seconds between looks at the change feed.")
+@click.option("--nice", "niceness", default=10, show_default=True,
+              help="How much lower than the web workers' this process's CPU priority is.")
+def follow_command(poll: float, niceness: float) -> None:
+    """Keep the index up to date as the catalog changes, until stopped (SIGTERM or Ctrl-C)."""
+    from search_index.follower import follow
+
+    os.nice(int(niceness))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        follow(current_app._get_current_object(), stop, poll)
+    except KeyboardInterrupt:
+        pass

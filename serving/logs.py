@@ -14,7 +14,7 @@ from flask import Flask, g, request
 from flask_login import current_user
 
 ACCESS = logging.getLogger("access")
-FIELDS = ("request_id", "method", "path", "status", "duration_ms", "user", "remote_addr")
+FIELDS = ("request_id", "method", "path", "status", "duration_ms", "user", "remote_addr", "cache")
 
 
 class JsonFormatter(logging.Formatter):
@@ -60,7 +60,8 @@ def _access_line(response):
     user = current_user.username if getattr(current_user, "is_authenticated", False) else None
     ACCESS.info("%s %s %s", request.method, request.path, response.status_code, extra={
         "request_id": g.get("request_id"), "method": request.method, "path": request.path,
-        "status": response.status_code, "duration_ms": duration, "user": user, "remote_addr": request.remote_addr})
+        "status": response.status_code, "duration_ms": duration, "user": user, "remote_addr": request.remote_addr,
+        **({"cache": response.headers["X-Cache"]} if "X-Cache" in response.headers else {})})
     if g.get("request_id"):
         response.headers["X-Request-Id"] = g.request_id
     return response

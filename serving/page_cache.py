@@ -4,9 +4,10 @@ Most searches of a public catalogue are the same few hundred (a province, a dist
 subject), and answering one costs 15-30 ms of CPU (the search, the rows of its editions, highlighting, the
 page), while a kept answer costs well under one. An answer is kept while the search index is the version it
 was made from. Every import and every receipt changes the index, so with writes every few seconds nothing
-would stay: PUBLIC_PAGE_GRACE_SECONDS lets an answer made before a change serve readers for that many seconds
-more (production sets 10: gunicorn.conf.py), after which the next reader gets a fresh one. Nothing is kept for
-more than MAX_AGE_SECONDS, for what changes without changing the index (a library's name).
+would stay: an answer made before a change may still serve readers for PUBLIC_PAGE_GRACE_SECONDS after that
+change (production sets 10: gunicorn.conf.py), so that no reader misses a change older than that; then the
+next reader gets a fresh answer. Nothing is kept for more than MAX_AGE_SECONDS, for what changes without
+changing the index (a library's name).
 
 Only for requests that carry no cookie but the language and no Authorization header: a signed-in librarian,
 or a script with a token, always gets an answer made for them, with what they just changed in it.
@@ -46,27 +47,45 @@ class PageCache:
         self._entries: OrderedDict[tuple, Kept] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        self._versions: OrderedDict[tuple | None, float] = OrderedDict()  # each version and when it was first seen
 
     def get(self, key: tuple, version: tuple | None, now: float) -> tuple[Kept, str] | None:
         """The kept answer and whether it is a hit or stale; None when there is none to serve."""
         with self._lock:
+            self._saw(version, now)
             kept = self._entries.get(key)
-            if kept is None:
+            if kept is None or now - kept.made > self.max_age:
                 return None
-            age = now - kept.made
-            if age <= self.max_age and kept.version == version:
+            if kept.version == version:
                 self._entries.move_to_end(key)
                 return kept, "hit"
-            if age < min(self.grace, self.max_age):
+            changed = self._changed_after(kept.version)
+            if changed is not None and now - changed < self.grace:
                 self._entries.move_to_end(key)
                 return kept, "stale"
             return None
+
+    def _saw(self, version: tuple | None, now: float) -> None:
+        if version not in self._versions:
+            self._versions[version] = now
+            while len(self._versions) > 1 and now - next(iter(self._versions.values())) > self.max_age:
+                self._versions.popitem(last=False)  # no kept answer is older than that
+
+    def _changed_after(self, version: tuple | None) -> float | None:
+        """When this process first saw the version that followed `version`: when the index changed after it."""
+        found = False
+        for seen, when in self._versions.items():
+            if found:
+                return when
+            found = seen == version
+        return None
 
     def put(self, key: tuple, kept: Kept) -> None:
         size = len(kept.body)
         if size > self.max_bytes // 8:
             return  # one huge answer would push out dozens of ordinary ones
         with self._lock:
+            self._saw(kept.version, kept.made)
             old = self._entries.pop(key, None)
             if old is not None:
                 self._bytes -= len(old.body)

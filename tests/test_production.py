@@ -5,6 +5,7 @@ import io
 import json
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -108,7 +109,7 @@ def test_logs_are_json_lines_with_an_access_line_per_request(app, json_logs):
     assert access[-1] | {"time": None, "duration_ms": None} == {
         "time": None, "level": "INFO", "logger": "access", "message": "GET /search 200", "request_id": "req-42",
         "method": "GET", "path": "/search", "status": 200, "duration_ms": None, "user": None,
-        "remote_addr": "127.0.0.1"}
+        "remote_addr": "127.0.0.1", "cache": "miss"}  # a reader's search: made now, kept (serving/page_cache.py)
     assert isinstance(access[-1]["duration_ms"], float)
 
 
@@ -144,6 +145,7 @@ def gunicorn(app, tmp_path):
         except OSError:
             assert server.poll() is None and time.monotonic() < deadline, open(tmp_path / "gunicorn.log").read()
             time.sleep(0.2)
+    (tmp_path / "gunicorn.pid").write_text(str(server.pid))
     yield base, log
     server.terminate()
     server.wait(timeout=30)
@@ -167,3 +169,77 @@ def test_several_workers_share_one_index_and_log_json(app, runner, tmp_path, gun
     log.flush()
     lines = [json.loads(line) for line in open(log.name) if line.startswith("{")]
     assert {line["path"] for line in lines if line["logger"] == "access"} >= {"/healthz", "/api/search"}
+
+
+def gunicorn_master(tmp_path) -> int:
+    return int((tmp_path / "gunicorn.pid").read_text())
+
+
+def follower_children(base_pid: int) -> list[int]:
+    """The pids of the master's children running `search follow`."""
+    from pathlib import Path
+
+    children = [child for task in Path(f"/proc/{base_pid}/task").iterdir()  # started by a thread of the master
+                for child in (task / "children").read_text().split()]
+    return [int(child) for child in children if b"follow" in Path(f"/proc/{child}/cmdline").read_bytes()]
+
+
+def test_under_gunicorn_the_follower_indexes_what_workers_commit_and_comes_back_when_killed(app, tmp_path,
+                                                                                            gunicorn, make_user):
+    """Workers answer an import without indexing it (SEARCH_SYNC=follower); the follower process, a child of the
+    master at a lower priority, makes it searchable within seconds, and is started again when it dies."""
+    from accounts import tokens
+
+    base, _log = gunicorn
+    master = gunicorn_master(tmp_path)
+    user = make_user("dieuphoi", "coordinator")
+    with app.app_context(), database.transaction() as db:
+        token = tokens.create_token(db, db.merge(user), "test", user)
+
+    def import_by_api(name: str, count: int, prefix: str) -> None:
+        data, boundary = iso2709(*records(count, prefix)), "testboundary"
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\r\n"
+                ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        request = urllib.request.Request(f"{base}/api/imports", data=body, method="POST", headers={
+            "Authorization": f"Bearer {token}", "Content-Type": f"multipart/form-data; boundary={boundary}"})
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            assert json.loads(answer.read())["new"] == count
+
+    def searchable(prefix: str, count: int) -> bool:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with app.app_context():  # the index itself: no kept answer in between
+                if search_module.search(app.config["INDEX_DIR"], f"{prefix}", cache=False).total == count:
+                    return True
+            time.sleep(0.2)
+        return False
+
+    from search_index import search as search_module
+
+    deadline = time.monotonic() + 20
+    while not follower_children(master):  # the master starts it once ready, perhaps after the first answers
+        assert time.monotonic() < deadline, "no follower"
+        time.sleep(0.2)
+    [follower] = follower_children(master)
+    import_by_api("a.mrc", 5, "FA")
+    assert searchable("fa", 5)
+    os.kill(follower, signal.SIGKILL)
+    deadline = time.monotonic() + 20
+    while not (again := follower_children(master)) or again == [follower]:
+        assert time.monotonic() < deadline, "the follower was not started again"
+        time.sleep(0.2)
+    import_by_api("b.mrc", 4, "FB")
+    assert searchable("fb", 4)
+
+
+def test_with_a_follower_a_worker_only_commits_and_the_follower_indexes_each_change_once(app, tmp_path):
+    from search_index.follower import catch_up
+    from search_index.search import search
+
+    worker = create_app({**app.config, "SEARCH_SYNC": "follower"})
+    with worker.app_context():
+        import_file(database.engine(), write(tmp_path / "a.mrc", iso2709(*records(3, "FC"))))
+    assert search(app.config["INDEX_DIR"], "fc", cache=False).total == 0  # committed, not indexed
+    assert catch_up(worker) == 3
+    assert search(app.config["INDEX_DIR"], "fc", cache=False).total == 3
+    assert catch_up(worker) == 0  # nothing new: one query, no writer
