@@ -12,6 +12,8 @@ import sys
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -126,30 +128,40 @@ def get_json(url: str, timeout: float = 30):
         return answer.status, json.loads(answer.read())
 
 
-@pytest.fixture
-def gunicorn(app, tmp_path):
-    """The application under gunicorn with three workers, on the test's database and index."""
+@contextmanager
+def gunicorn_server(app, folder: Path, index_dir: str, workers: int = 3):
+    """The application under gunicorn (gunicorn.conf.py) on the test's database: (its address, its log)."""
+    folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    environment = {**os.environ, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "3", "THREADS": "2",
-                   "DATABASE_URL": app.config["DATABASE_URL"], "INDEX_DIR": app.config["INDEX_DIR"],
-                   "UPLOAD_DIR": str(tmp_path / "uploads"), "SECRET_KEY": "test"}
-    log = open(tmp_path / "gunicorn.log", "w+")
+    environment = {**os.environ, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers), "THREADS": "2",
+                   "DATABASE_URL": app.config["DATABASE_URL"], "INDEX_DIR": index_dir,
+                   "UPLOAD_DIR": str(folder / "uploads"), "SECRET_KEY": "test"}
+    log = open(folder / "gunicorn.log", "w+")
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=PROJECT,
                               env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
-    while True:
-        try:
-            get_json(f"{base}/healthz", timeout=2)
-            break
-        except OSError:
-            assert server.poll() is None and time.monotonic() < deadline, open(tmp_path / "gunicorn.log").read()
-            time.sleep(0.2)
-    (tmp_path / "gunicorn.pid").write_text(str(server.pid))
-    yield base, log
-    server.terminate()
-    server.wait(timeout=30)
-    log.close()
+    try:
+        while True:
+            try:
+                get_json(f"{base}/healthz", timeout=2)
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, open(folder / "gunicorn.log").read()
+                time.sleep(0.2)
+        (folder / "gunicorn.pid").write_text(str(server.pid))
+        yield base, log
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture
+def gunicorn(app, tmp_path):
+    """The application under gunicorn with three workers, on the test's database and index."""
+    with gunicorn_server(app, tmp_path, app.config["INDEX_DIR"]) as served:
+        yield served
 
 
 def test_several_workers_share_one_index_and_log_json(app, runner, tmp_path, gunicorn):
@@ -171,14 +183,31 @@ def test_several_workers_share_one_index_and_log_json(app, runner, tmp_path, gun
     assert {line["path"] for line in lines if line["logger"] == "access"} >= {"/healthz", "/api/search"}
 
 
+def post_import(base: str, token: str, name: str, count: int, prefix: str) -> None:
+    """An import through the API, as a librarian's script does it."""
+    data, boundary = iso2709(*records(count, prefix)), "testboundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\r\n"
+            ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(f"{base}/api/imports", data=body, method="POST", headers={
+        "Authorization": f"Bearer {token}", "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        assert json.loads(answer.read())["new"] == count
+
+
+def coordinator_token(app, make_user) -> str:
+    from accounts import tokens
+
+    user = make_user("dieuphoi", "coordinator")
+    with app.app_context(), database.transaction() as db:
+        return tokens.create_token(db, db.merge(user), "test", user)
+
+
 def gunicorn_master(tmp_path) -> int:
     return int((tmp_path / "gunicorn.pid").read_text())
 
 
 def follower_children(base_pid: int) -> list[int]:
     """The pids of the master's children running `search follow`."""
-    from pathlib import Path
-
     children = [child for task in Path(f"/proc/{base_pid}/task").iterdir()  # started by a thread of the master
                 for child in (task / "children").read_text().split()]
     return [int(child) for child in children if b"follow" in Path(f"/proc/{child}/cmdline").read_bytes()]
@@ -188,22 +217,12 @@ def test_under_gunicorn_the_follower_indexes_what_workers_commit_and_comes_back_
                                                                                             gunicorn, make_user):
     """Workers answer an import without indexing it (SEARCH_SYNC=follower); the follower process, a child of the
     master at a lower priority, makes it searchable within seconds, and is started again when it dies."""
-    from accounts import tokens
-
     base, _log = gunicorn
     master = gunicorn_master(tmp_path)
-    user = make_user("dieuphoi", "coordinator")
-    with app.app_context(), database.transaction() as db:
-        token = tokens.create_token(db, db.merge(user), "test", user)
+    token = coordinator_token(app, make_user)
 
     def import_by_api(name: str, count: int, prefix: str) -> None:
-        data, boundary = iso2709(*records(count, prefix)), "testboundary"
-        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\r\n"
-                ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
-        request = urllib.request.Request(f"{base}/api/imports", data=body, method="POST", headers={
-            "Authorization": f"Bearer {token}", "Content-Type": f"multipart/form-data; boundary={boundary}"})
-        with urllib.request.urlopen(request, timeout=60) as answer:
-            assert json.loads(answer.read())["new"] == count
+        post_import(base, token, name, count, prefix)
 
     def searchable(prefix: str, count: int) -> bool:
         deadline = time.monotonic() + 20
@@ -243,3 +262,21 @@ def test_with_a_follower_a_worker_only_commits_and_the_follower_indexes_each_cha
     assert catch_up(worker) == 3
     assert search(app.config["INDEX_DIR"], "fc", cache=False).total == 3
     assert catch_up(worker) == 0  # nothing new: one query, no writer
+
+
+def test_two_application_servers_on_one_database_each_keep_their_own_index(app, tmp_path, make_user):
+    """Growing past one machine: each application server has its own index, built and followed from the one
+    database; a record imported through one server is found through the other."""
+    token = coordinator_token(app, make_user)
+    with gunicorn_server(app, tmp_path / "a", str(tmp_path / "a" / "index"), workers=1) as (first, _a), \
+            gunicorn_server(app, tmp_path / "b", str(tmp_path / "b" / "index"), workers=1) as (second, _b):
+        post_import(first, token, "a.mrc", 3, "MA")
+        deadline, found = time.monotonic() + 30, None
+        while time.monotonic() < deadline:
+            found = get_json(f"{second}/api/search?q=ma")[1]["total"]  # a kept answer lags up to 10 s
+            if found == 3:
+                break
+            time.sleep(0.3)
+        assert found == 3
+        assert get_json(f"{second}/healthz")[1]["checks"]["index"]["behind"] == 0
+    assert sorted(path.name for path in (tmp_path / "b" / "index").iterdir() if path.is_dir())[0].startswith("index-")
