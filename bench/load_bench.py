@@ -325,6 +325,8 @@ def measure(args) -> dict:
     if args.fresh and workdir.exists():
         shutil.rmtree(workdir)
     prepared = prepare(workdir, args.records, args.postgres)
+    if args.prepare_only:
+        return {"prepared": prepared}
     script = wrk_script(reader_paths(args.mix), workdir / f"readers-{args.mix}.lua")
     server = Server(prepared["env"], workdir, args.workers, args.threads)
     try:
@@ -391,6 +393,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--mix", choices=("zipf", "distinct"), default="zipf")
+    parser.add_argument("--prepare-only", action="store_true", help="build the catalog, measure nothing")
     parser.add_argument("--json", action="store_true")
     return parser.parse_args(argv)
 
@@ -404,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"PostgreSQL is not reachable at {args.postgres}", file=sys.stderr)
         return 2
     results = measure(args)
-    print(json.dumps(results, indent=2) if args.json else format_table(results))
+    print(json.dumps(results, indent=2) if args.json or args.prepare_only else format_table(results))
     return 0
 
 
