@@ -21,6 +21,7 @@ from search_index import start_background_work
 from serving import init_app as init_serving
 
 HERE = Path(__file__).resolve().parent
+SEARCH_SYNC_MODES = ("inline", "follower")
 
 
 def default_config(instance_path: str) -> dict:
@@ -62,6 +63,9 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(default_config(app.instance_path))
     app.config.from_mapping(config or {})
+    if app.config["SEARCH_SYNC"] not in SEARCH_SYNC_MODES:  # a misspelt mode would leave the index unfed
+        raise ValueError(f"SEARCH_SYNC must be one of {', '.join(SEARCH_SYNC_MODES)}: "
+                         f"not {app.config['SEARCH_SYNC']!r}")
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     database.init_app(app)
     i18n.init_app(app)

@@ -55,8 +55,9 @@ def number(value) -> str:
     """A count as the reader's language writes it: 1.234 (vi), 1,234 (en)."""
     if value is None or value == "":
         return "—"
-    if isinstance(value, int) and not isinstance(value, bool):  # a search page writes a hundred counts
-        return f"{value:,}".replace(",", _group_symbol(str(get_locale())))
+    locale = get_locale()
+    if isinstance(value, int) and not isinstance(value, bool) and locale is not None:  # a hundred on a page
+        return f"{value:,}".replace(",", _group_symbol(str(locale)))
     return format_decimal(value)
 
 

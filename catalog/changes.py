@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from blinker import Namespace
 from flask import current_app, has_app_context
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, text
 from sqlalchemy.orm import Session
 
 from bulk import bulk_insert
@@ -16,8 +16,19 @@ from catalog.models import RecordChange
 catalog_changed = Namespace().signal("catalog-changed")
 
 
+# Held from a transaction's first change until it commits (PostgreSQL): changes commit in the order of their ids.
+FEED_LOCK = 0x6D6C6C66  # "mllf"
+
+
 def record_changed(conn: Connection, record_ids: Iterable[int]) -> None:
-    """Note, in the caller's transaction, that these records (or their copies) changed."""
+    """Note, in the caller's transaction, that these records (or their copies) changed.
+
+    Readers of the feed remember the last id they applied. On PostgreSQL a transaction that took id N and
+    commits after another that took N+1 would slip under that mark and never be applied (SQLite has one
+    writer at a time), so writers of the feed take a transaction lock first: ids are drawn, and committed,
+    one transaction after another."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK})
     bulk_insert(conn, RecordChange.__table__, [{"record_id": record_id} for record_id in set(record_ids)])
 
 

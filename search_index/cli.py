@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import threading
 
 import click
 from flask import current_app
@@ -38,14 +37,16 @@ def sync_command() -> None:
 @click.option("--poll", default=0.5, show_default=True, help="Seconds between looks at the change feed.")
 @click.option("--nice", "niceness", default=10, show_default=True,
               help="How much lower than the web workers' this process's CPU priority is.")
-def follow_command(poll: float, niceness: float) -> None:
+@click.option("--exit-with-parent", is_flag=True, help="Stop when the process that started this one dies.")
+def follow_command(poll: float, niceness: float, exit_with_parent: bool) -> None:
     """Keep the index up to date as the catalog changes, until stopped (SIGTERM or Ctrl-C)."""
-    from search_index.follower import follow
+    from search_index.follower import follow, parent_gone
 
     os.nice(int(niceness))
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stopping = []  # a plain flag: the handler may run in the middle of anything the main thread does
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    orphaned = parent_gone(os.getppid()) if exit_with_parent else (lambda: False)
     try:
-        follow(current_app._get_current_object(), stop, poll)
+        follow(current_app._get_current_object(), lambda: bool(stopping) or orphaned(), poll)
     except KeyboardInterrupt:
         pass

@@ -7,7 +7,9 @@ indexing of a librarian's import in their own worker, and the kernel gives them 
 from __future__ import annotations
 
 import logging
-import threading
+import os
+import time
+from collections.abc import Callable
 
 from flask import Flask
 
@@ -21,25 +23,38 @@ POLL_SECONDS = 0.5
 LOCK_WAIT_SECONDS = 2  # another writer (a CLI import's own sync, a rebuild) drains the feed meanwhile
 
 
-def follow(app: Flask, stop: threading.Event, poll_seconds: float = POLL_SECONDS) -> None:
-    """Apply new changes every `poll_seconds` until `stop` is set. A failure (the database restarting, a full
+BUSY_WARNING_SECONDS = 60
+
+
+def follow(app: Flask, should_stop: Callable[[], bool], poll_seconds: float = POLL_SECONDS) -> None:
+    """Apply new changes every `poll_seconds` until `should_stop()`. A failure (the database restarting, a full
     disk) is logged and tried again on the next round: the feed keeps every change until it is applied."""
-    failing = False
-    while not stop.is_set():
+    failing, busy_since = False, None
+    while not should_stop():
         try:
             applied = catch_up(app)
             if applied:
                 log.info("index follower applied %s editions", applied)
             if failing:
                 log.info("index follower working again")
-            failing = False
-        except IndexBusy:
-            pass
+            failing, busy_since = False, None
+        except IndexBusy:  # another writer drains the feed; a lock held for long is worth a word
+            busy_since = busy_since or time.monotonic()
+            if time.monotonic() - busy_since > BUSY_WARNING_SECONDS:
+                log.warning("index follower: the index writer lock has been held for over %s s", BUSY_WARNING_SECONDS)
+                busy_since = time.monotonic()
         except Exception:  # noqa: BLE001 - keep following; logged once per failing spell, not every round
             if not failing:
                 log.exception("index follower: the change feed could not be applied; trying again")
             failing = True
-        stop.wait(poll_seconds)
+        deadline = time.monotonic() + poll_seconds
+        while not should_stop() and time.monotonic() < deadline:
+            time.sleep(min(0.1, poll_seconds))
+
+
+def parent_gone(parent: int) -> Callable[[], bool]:
+    """True once this process's parent (gunicorn's master) has died, however it died."""
+    return lambda: os.getppid() != parent
 
 
 def catch_up(app: Flask) -> int:
@@ -49,4 +64,4 @@ def catch_up(app: Flask) -> int:
         db = database.session()
         if latest_change(db) == store.peek_watermark(directory) and store.version(directory) is not None:
             return 0
-        return indexer.sync(db, directory, wait=LOCK_WAIT_SECONDS)
+        return indexer.sync(db, directory, wait=LOCK_WAIT_SECONDS, memory_mb=app.config["SEARCH_WRITER_MB"])

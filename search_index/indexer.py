@@ -78,7 +78,7 @@ def documents_per_round(memory_mb: int) -> int:
     return max(MIN_ROUND, WRITER_PROCESSES * memory_mb * 2**20 // (POSTING_BYTES * POSTINGS_PER_DOCUMENT))
 
 
-def sync(db: Session, directory: str, wait: float = 0.0) -> int:
+def sync(db: Session, directory: str, wait: float = 0.0, memory_mb: int = WRITER_MEMORY_MB) -> int:
     """Apply the changes committed since the last sync; returns how many editions were re-indexed.
 
     Records that no edition holds yet are clustered first (an import that crashed before it could).
@@ -90,7 +90,7 @@ def sync(db: Session, directory: str, wait: float = 0.0) -> int:
     while True:
         try:
             with writer_lock.exclusive(directory, wait if first else 0.0):
-                applied += _sync_locked(db, directory)
+                applied += _sync_locked(db, directory, memory_mb)
         except IndexBusy:
             if first:
                 raise
@@ -106,16 +106,16 @@ def sync(db: Session, directory: str, wait: float = 0.0) -> int:
         first = False
 
 
-def _sync_locked(db: Session, directory: str) -> int:
+def _sync_locked(db: Session, directory: str, memory_mb: int = WRITER_MEMORY_MB) -> int:
     _cluster_pending(db)
     watermark, latest = store.read_watermark(directory), latest_change(db)
     if watermark > latest:
-        return rebuild(db, directory)  # the index was built from another database: start again
+        return rebuild(db, directory, memory_mb=memory_mb)  # built from another database: start again
     if latest - watermark > REBUILD_AFTER_CHANGES:
-        return rebuild(db, directory)  # after a large import, writing afresh beats thousands of updates
+        return rebuild(db, directory, memory_mb=memory_mb)  # after a large import: beats thousands of updates
     ix = store.open_index(directory)
     if set(ix.schema.names()) != set(build_schema().names()):
-        return rebuild(db, directory)  # written by an older version of the application
+        return rebuild(db, directory, memory_mb=memory_mb)  # written by an older version of the application
     return _apply_feed(db, directory, ix)
 
 

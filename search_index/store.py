@@ -140,10 +140,18 @@ def write_watermark(directory: str, change_id: int) -> None:
     _write_watermark(active_path(directory), change_id)
 
 
-def version(directory: str):
+def version(directory: str, attempts: int = 3):
     """Which version of the index is in use: the index's name, its generation, and the table of
     contents' identity (so that an index written again from the start is seen as new)."""
-    root = Path(directory)
+    for _attempt in range(attempts - 1):
+        try:
+            return _version(Path(directory))
+        except FileNotFoundError:  # a commit removed the table of contents just found: look again
+            continue
+    return _version(Path(directory))
+
+
+def _version(root: Path):
     try:
         name = (root / CURRENT).read_text().strip()
         tocs = [entry for entry in os.scandir(root / name) if entry.name.endswith(".toc")]
@@ -152,7 +160,7 @@ def version(directory: str):
     if not name or not tocs:
         return None
     latest = max(tocs, key=lambda entry: int(entry.name.rsplit("_", 1)[-1].split(".")[0]))
-    status = latest.stat()
+    status = latest.stat()  # FileNotFoundError when a commit has just replaced it
     return name, latest.name, status.st_ino, status.st_mtime_ns
 
 

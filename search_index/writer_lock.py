@@ -9,6 +9,7 @@ index locked. Readers take no lock: they read committed segments, and a switch o
 from __future__ import annotations
 
 import fcntl
+import multiprocessing.util
 import threading
 import time
 from collections.abc import Iterator
@@ -34,6 +35,9 @@ def exclusive(directory: str, wait: float = 0.0) -> Iterator[None]:
         return
     Path(directory).mkdir(parents=True, exist_ok=True)
     with open(Path(directory) / LOCK_FILE, "a+b") as handle:
+        # A rebuild forks Whoosh's writing processes while the lock is held. Were they to keep this file open,
+        # they would keep the lock too, for ever, if this process were killed and left them waiting.
+        multiprocessing.util.register_after_fork(handle, _close_in_child)
         _acquire(handle, wait)
         _held.depth = 1
         try:
@@ -41,6 +45,10 @@ def exclusive(directory: str, wait: float = 0.0) -> Iterator[None]:
         finally:
             _held.depth = 0
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _close_in_child(handle) -> None:
+    handle.close()
 
 
 def held() -> bool:

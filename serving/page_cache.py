@@ -10,7 +10,8 @@ next reader gets a fresh answer. Nothing is kept for more than MAX_AGE_SECONDS, 
 changing the index (a library's name).
 
 Only for requests that carry no cookie but the language and no Authorization header: a signed-in librarian,
-or a script with a token, always gets an answer made for them, with what they just changed in it.
+or a script with a token, always gets an answer made for them from the index as it is (which, under gunicorn,
+takes a change about a second after it is committed: search_index/follower.py).
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import Response, current_app, make_response, request
+from flask import Response, current_app, make_response, request, session
 
 from i18n import COOKIE as LANGUAGE_COOKIE
 from i18n import select_locale
@@ -39,64 +40,64 @@ class Kept:
     body: bytes
 
 
+ENTRY_OVERHEAD = 400  # bytes an entry costs beside its key and body (the tuple, the dict slot, the object)
+
+
 class PageCache:
-    """Answers by key, least recently used dropped first past `max_bytes`. Thread-safe."""
+    """Answers by key, least recently used dropped first past `max_bytes` (keys, bodies and their overhead).
+    Thread-safe."""
 
     def __init__(self, max_bytes: int, grace_seconds: float, max_age: float = MAX_AGE_SECONDS):
         self.max_bytes, self.grace, self.max_age = max_bytes, grace_seconds, max_age
         self._entries: OrderedDict[tuple, Kept] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
-        self._versions: OrderedDict[tuple | None, float] = OrderedDict()  # each version and when it was first seen
+        self._last_current: dict[tuple | None, float] = {}  # each version: when this process last found it in use
 
     def get(self, key: tuple, version: tuple | None, now: float) -> tuple[Kept, str] | None:
         """The kept answer and whether it is a hit or stale; None when there is none to serve."""
         with self._lock:
-            self._saw(version, now)
+            self._seen_current(version, now)
             kept = self._entries.get(key)
             if kept is None or now - kept.made > self.max_age:
                 return None
             if kept.version == version:
                 self._entries.move_to_end(key)
                 return kept, "hit"
-            changed = self._changed_after(kept.version)
-            if changed is not None and now - changed < self.grace:
+            # The index changed after this process last found the answer's version in use: not before then, so
+            # the answer misses no change older than that.
+            last = self._last_current.get(kept.version)
+            if last is not None and now - last < self.grace:
                 self._entries.move_to_end(key)
                 return kept, "stale"
             return None
 
-    def _saw(self, version: tuple | None, now: float) -> None:
-        if version not in self._versions:
-            self._versions[version] = now
-            while len(self._versions) > 1 and now - next(iter(self._versions.values())) > self.max_age:
-                self._versions.popitem(last=False)  # no kept answer is older than that
-
-    def _changed_after(self, version: tuple | None) -> float | None:
-        """When this process first saw the version that followed `version`: when the index changed after it."""
-        found = False
-        for seen, when in self._versions.items():
-            if found:
-                return when
-            found = seen == version
-        return None
+    def _seen_current(self, version: tuple | None, now: float) -> None:
+        self._last_current[version] = now
+        if len(self._last_current) > 64:  # versions no kept answer can be served for any more
+            for old in [v for v, when in self._last_current.items() if now - when > self.grace and v != version]:
+                del self._last_current[old]
 
     def put(self, key: tuple, kept: Kept) -> None:
-        size = len(kept.body)
+        size = _size(key, kept)
         if size > self.max_bytes // 8:
             return  # one huge answer would push out dozens of ordinary ones
         with self._lock:
-            self._saw(kept.version, kept.made)
             old = self._entries.pop(key, None)
             if old is not None:
-                self._bytes -= len(old.body)
+                self._bytes -= _size(key, old)
             self._entries[key] = kept
             self._bytes += size
             while self._bytes > self.max_bytes:
-                _key, dropped = self._entries.popitem(last=False)
-                self._bytes -= len(dropped.body)
+                dropped_key, dropped = self._entries.popitem(last=False)
+                self._bytes -= _size(dropped_key, dropped)
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _size(key: tuple, kept: Kept) -> int:
+    return len(kept.body) + sum(len(part) for part in key) + ENTRY_OVERHEAD
 
 
 def init_app(app) -> None:
@@ -112,13 +113,14 @@ def kept_for_readers(view):
         cache: PageCache | None = current_app.extensions.get("page_cache")
         if cache is None or not _anonymous():
             return view(*args, **kwargs)
-        key = (request.path, tuple(sorted(request.args.items(multi=True))), select_locale())
+        # The query string as sent: the search reads the first of repeated parameters, so their order matters.
+        key = (request.path, request.query_string, select_locale())
         version, now = store.version(current_app.config["INDEX_DIR"]), time.monotonic()
         if (found := cache.get(key, version, now)) is not None:
             kept, how = found
             return Response(kept.body, kept.status, mimetype=kept.mimetype, headers={HEADER: how})
         response = make_response(view(*args, **kwargs))
-        if response.status_code == 200 and not response.is_streamed and "Set-Cookie" not in response.headers:
+        if response.status_code == 200 and not response.is_streamed and not session.modified:
             cache.put(key, Kept(version, now, response.status_code, response.mimetype, response.get_data()))
         response.headers[HEADER] = "miss"
         return response

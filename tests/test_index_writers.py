@@ -74,8 +74,8 @@ def test_a_change_left_to_the_holder_after_its_last_look_is_indexed_when_it_lets
     looked, committed, answer = threading.Event(), threading.Event(), {}
     drain = indexer._sync_locked
 
-    def drains_then_lingers(db, directory):
-        applied = drain(db, directory)
+    def drains_then_lingers(db, directory, *options):
+        applied = drain(db, directory, *options)
         if not looked.is_set():
             looked.set()
             committed.wait(30)
@@ -96,3 +96,28 @@ def test_a_change_left_to_the_holder_after_its_last_look_is_indexed_when_it_lets
     assert answer["applied"] == 2
     with changed_catalog.app_context():
         assert store.read_watermark(directory) == latest_change(database.session())
+
+
+LEAVES_A_CHILD = """
+import multiprocessing, os, sys, time
+from search_index.writer_lock import exclusive
+with exclusive(sys.argv[1]):
+    child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(60,))  # as Whoosh's writers
+    child.start()
+    print(child.pid, flush=True)
+    os._exit(0)  # killed mid-rebuild: its writing processes left behind
+"""
+
+
+def test_a_writers_forked_processes_do_not_keep_the_lock_after_it_dies(changed_catalog):
+    directory = changed_catalog.config["INDEX_DIR"]
+    dying = subprocess.Popen([sys.executable, "-c", LEAVES_A_CHILD, directory], cwd=PROJECT, stdout=subprocess.PIPE,
+                             text=True)
+    orphan = int(dying.stdout.readline())
+    assert dying.wait(timeout=30) == 0
+    try:
+        os.kill(orphan, 0)  # still there
+        with changed_catalog.app_context():
+            assert indexer.sync(database.session(), directory, wait=0) == 1
+    finally:
+        os.kill(orphan, signal.SIGKILL)

@@ -66,14 +66,35 @@ def test_within_the_grace_after_a_change_a_reader_may_get_the_answer_made_before
     add_record(app, tmp_path, "QT1", "Địa chí Gio Linh")
     assert titles(client, "Gio Linh") == (["Địa chí Gio Linh"], "miss")
     clock.now += 60
-    add_record(app, tmp_path, "QT2", "Gio Linh xưa và nay")  # the grace counts from the change
+    assert titles(client, "Gio Linh")[1] == "hit"  # the index as it was, still in use now
+    add_record(app, tmp_path, "QT2", "Gio Linh xưa và nay")
     assert titles(client, "Gio Linh") == (["Địa chí Gio Linh"], "stale")
     clock.now += 9
     assert titles(client, "Gio Linh") == (["Địa chí Gio Linh"], "stale")
-    clock.now += 2  # 11 s after the change
+    clock.now += 2  # 11 s after the old index was last seen in use: the change is older than the grace
     found, how = titles(client, "Gio Linh")
     assert how == "miss" and sorted(found) == ["Gio Linh xưa và nay", "Địa chí Gio Linh"]
     assert titles(client, "Gio Linh")[1] == "hit"
+
+
+def test_a_worker_idle_since_before_a_change_does_not_serve_what_it_kept_before_it(app, client, tmp_path, clock):
+    """The grace counts from the last time this process found the old index in use, the latest moment the change
+    can have happened before: an idle worker cannot tell how long ago it was."""
+    grace(app, 10)
+    add_record(app, tmp_path, "QT1", "Địa chí Gio Linh")
+    titles(client, "Gio Linh")
+    add_record(app, tmp_path, "QT2", "Gio Linh xưa và nay")
+    clock.now += 100  # no reader came to this worker meanwhile
+    found, how = titles(client, "Gio Linh")
+    assert how == "miss" and len(found) == 2
+
+
+def test_repeated_parameters_in_another_order_are_another_search(app, client, tmp_path, clock):
+    add_record(app, tmp_path, "QT1", "Địa chí Gio Linh")
+    first = client.get("/api/search?q=linh&q=zzzz")
+    other = client.get("/api/search?q=zzzz&q=linh")
+    assert other.headers["X-Cache"] == "miss"
+    assert (first.get_json()["total"], other.get_json()["total"]) == (1, 0)  # the search reads the first q
 
 
 def test_nothing_is_kept_longer_than_its_age_limit_even_with_the_index_unchanged(app, client, tmp_path, clock):
@@ -116,13 +137,24 @@ def test_an_invalid_search_is_not_kept(client, clock):
 
 
 def test_the_least_recently_used_answers_go_first_past_the_size_limit():
-    cache = PageCache(max_bytes=800, grace_seconds=5)
+    entry = 100 + 4 + page_cache.ENTRY_OVERHEAD  # body, key, overhead
+    cache = PageCache(max_bytes=8 * entry + 10, grace_seconds=5)
     for number in range(10):
-        cache.put((number,), Kept(("v",), 0.0, 200, "text/html", b"x" * 100))
+        cache.put((f"{number:04d}",), Kept(("v",), 0.0, 200, "text/html", b"x" * 100))
         if number == 2:
-            assert cache.get((0,), ("v",), 0.0) is not None  # used: kept past the others of its age
+            assert cache.get(("0000",), ("v",), 0.0) is not None  # used: kept past the others of its age
     assert len(cache) == 8
-    assert cache.get((0,), ("v",), 0.0) is not None and cache.get((1,), ("v",), 0.0) is None
-    assert cache.get((9,), ("v",), 0.0)[1] == "hit" and cache.get((9,), ("w",), 0.0)[1] == "stale"
-    cache.put(("huge",), Kept(("v",), 0.0, 200, "text/html", b"x" * 200))  # over an eighth of the cache
+    assert cache.get(("0000",), ("v",), 0.0) is not None and cache.get(("0001",), ("v",), 0.0) is None
+    assert cache.get(("0009",), ("v",), 0.0)[1] == "hit" and cache.get(("0009",), ("w",), 0.0)[1] == "stale"
+    cache.put(("huge",), Kept(("v",), 0.0, 200, "text/html", b"x" * entry))  # over an eighth of the cache
     assert cache.get(("huge",), ("v",), 0.0) is None
+
+
+def test_long_query_strings_count_against_the_limit():
+    """A kept answer is charged for its key too: thousands of long query strings with tiny answers must not
+    grow a worker's memory past the limit."""
+    cache = PageCache(max_bytes=100_000, grace_seconds=0)
+    for number in range(1000):
+        cache.put(("/api/search", f"q=z{number}&".encode() + b"a=&" * 1300, "vi"),
+                  Kept(("v",), 0.0, 200, "application/json", b"{}"))
+    assert len(cache) < 30

@@ -57,3 +57,40 @@ def test_schema_and_import_on_postgresql(postgres_url, tmp_path):
             titles = conn.execute(text("select title from record order by control_number")).scalars().all()
     assert titles == ["Địa chí Quảng Trị", "Huế xưa"]
     engine.dispose()
+
+
+def test_changes_commit_in_the_order_of_their_ids_so_none_slips_under_the_index_watermark(postgres_url):
+    """A import's transaction took change id N and was still writing when a receipt took N+1 and committed; a
+    sync in between set the index's mark past N+1, and record N was never indexed. Writers of the feed now wait
+    for each other from their first change to their commit."""
+    import threading
+
+    from catalog.changes import changes_after, latest_change, record_changed
+
+    engine = create_engine(postgres_url)
+    upgrade(engine)
+    first, second = engine.connect(), engine.connect()
+    try:
+        first.begin()
+        record_changed(first, [101])  # the import: change noted, transaction still open
+        committed = threading.Event()
+
+        def receipt():
+            with second.begin():
+                record_changed(second, [202])
+            committed.set()
+
+        thread = threading.Thread(target=receipt)
+        thread.start()
+        assert not committed.wait(1.0)  # the receipt waits for the import's commit
+        with engine.connect() as sync:
+            mark = latest_change(sync)  # what a sync sees now: neither
+        first.commit()
+        thread.join(30)
+        assert committed.is_set()
+        with engine.connect() as sync:
+            assert [record for _id, record in changes_after(sync, mark, 10)] == [101, 202]
+    finally:
+        first.close()
+        second.close()
+        engine.dispose()
