@@ -6,6 +6,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import BinaryIO
 
@@ -28,6 +29,7 @@ RECENT = 50
 WAIT_SECONDS = 2  # how long the upload's request waits for its import before showing the progress instead
 THREAD_NAME = "catalog-import"
 LARGEST_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+STALE_UPLOAD_SECONDS = 24 * 3600  # an upload this old was left by an import whose process died (killed, a crash)
 COUNTS = ("total", "new", "updated", "unchanged", "deleted", "rejected")
 DOWNLOAD_TYPES = {
     "iso2709": ("mrc", "application/marc"),
@@ -50,11 +52,27 @@ def save_upload(upload: BinaryIO | None, file_name: str, upload_dir: str) -> Pat
     if upload is None or not file_name:
         raise UnreadableFile(_("Chưa chọn tệp MARC để nhập."))
     Path(upload_dir).mkdir(parents=True, exist_ok=True)
+    _remove_stale_uploads(Path(upload_dir))
     handle, name = tempfile.mkstemp(dir=upload_dir, suffix=".upload")
-    with os.fdopen(handle, "wb") as saved:
-        while block := upload.read(1 << 20):
-            saved.write(block)
+    try:
+        with os.fdopen(handle, "wb") as saved:
+            while block := upload.read(1 << 20):
+                saved.write(block)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)  # a full disk keeps no part of the upload, and gets its space back
+        raise
     return Path(name)
+
+
+def _remove_stale_uploads(folder: Path) -> None:
+    """Uploads that a killed process left: an import removes its own however it ends, unless its process dies."""
+    cutoff = time.time() - STALE_UPLOAD_SECONDS
+    for path in folder.glob("*.upload"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except FileNotFoundError:  # another process removed it first
+            pass
 
 
 class BackgroundImport:
