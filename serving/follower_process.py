@@ -1,21 +1,23 @@
 """The index follower (`flask search follow`) as a child of gunicorn's master: started when the master is
 ready, started again when it dies (killed, out of memory), stopped with the master. gunicorn.conf.py uses it.
 
-It runs in a process group of its own, so that stopping or restarting it also ends the writing processes a
-rebuild forks (left waiting, they would hold nothing, but they would linger), and it leaves by itself when the
-master dies without stopping it (`--exit-with-parent`)."""
+It runs in a session (process group) of its own, so that stopping or restarting it also ends the writing
+processes a rebuild forks, and it leaves by itself when the master dies without stopping it
+(`--exit-with-parent`). It is started with posix_spawn, not subprocess.Popen: Popen, called from this watching
+thread, waits on a pipe that a worker forked by the master at the same moment can inherit, and was seen to hang
+there; and it is watched by polling, because the master reaps every child it has."""
 from __future__ import annotations
 
 import logging
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
 
 log = logging.getLogger(__name__)
 STOP_WAIT_SECONDS = 20
+POLL_SECONDS = 0.5
 FIRST_DELAY_SECONDS, LONGEST_DELAY_SECONDS = 1.0, 30.0  # between restarts of a follower that keeps dying
 RAN_WELL_SECONDS = 60  # a follower that ran this long before dying is restarted at once
 
@@ -24,7 +26,7 @@ class FollowerProcess:
     def __init__(self, command: list[str] | None = None):
         self.command = command or [sys.executable, "-m", "flask", "--app", "app", "search", "follow",
                                    "--exit-with-parent"]
-        self.process: subprocess.Popen | None = None
+        self.pid: int | None = None
         self.stopping = threading.Event()
         self.starts = 0
         self._lock = threading.Lock()  # between starting a follower and stopping for good
@@ -40,11 +42,13 @@ class FollowerProcess:
             with self._lock:
                 if self.stopping.is_set():
                     return
-                self.process = subprocess.Popen(self.command, env=os.environ.copy(), start_new_session=True)
+                self.pid = os.posix_spawn(self.command[0], self.command, dict(os.environ), setsid=True)
                 self.starts += 1
             started = time.monotonic()
-            self.process.wait()  # gunicorn's master may reap it first: then the exit code is unknown
-            _end_group(self.process.pid)  # what it forked (a rebuild's writers) goes with it
+            while _alive(self.pid):
+                if self.stopping.wait(POLL_SECONDS):
+                    return  # stop() ends it
+            _end_group(self.pid)  # what it forked (a rebuild's writers) goes with it
             if self.stopping.is_set():
                 return
             delay = FIRST_DELAY_SECONDS if time.monotonic() - started > RAN_WELL_SECONDS else delay
@@ -56,16 +60,24 @@ class FollowerProcess:
     def stop(self) -> None:
         with self._lock:
             self.stopping.set()
-            process = self.process
-        if process is not None and process.poll() is None:
-            process.terminate()  # it finishes the round it is in
-            try:
-                process.wait(timeout=STOP_WAIT_SECONDS)
-            except subprocess.TimeoutExpired:
-                pass
-        if process is not None:
-            _end_group(process.pid)
+            pid = self.pid
+        if pid is not None and _alive(pid):
+            os.kill(pid, signal.SIGTERM)  # it finishes the round it is in
+            deadline = time.monotonic() + STOP_WAIT_SECONDS
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+        if pid is not None:
+            _end_group(pid)
         self._watch.join(timeout=5)
+
+
+def _alive(pid: int) -> bool:
+    """Whether the child runs still; reaps it if it has ended (unless the master reaped it first)."""
+    try:
+        done, _status = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:  # reaped by gunicorn's master
+        return False
+    return done == 0
 
 
 def _end_group(group: int) -> None:
