@@ -12,9 +12,11 @@ import time
 from collections.abc import Callable
 
 from flask import Flask
+from sqlalchemy import select
 
 import database
 from catalog.changes import latest_change
+from catalog.models import Record
 from search_index import indexer, store
 from search_index.store import IndexBusy
 
@@ -58,10 +60,14 @@ def parent_gone(parent: int) -> Callable[[], bool]:
 
 
 def catch_up(app: Flask) -> int:
-    """One round: sync when the catalog holds changes the index lacks (one cheap query when it does not)."""
+    """One round: sync when the catalog holds changes the index lacks, or records not yet given an edition (two
+    cheap queries when it does not). Those records: a sync that read the feed between an import's commit and its
+    clustering passed over their changes (an edition-less record has no document); were the importer killed
+    before clustering them, nothing else would ever note them again."""
     directory = app.config["INDEX_DIR"]
     with app.app_context():
         db = database.session()
-        if latest_change(db) == store.peek_watermark(directory) and store.version(directory) is not None:
+        caught_up = latest_change(db) == store.peek_watermark(directory) and store.version(directory) is not None
+        if caught_up and db.scalar(select(Record.id).where(Record.edition_pending).limit(1)) is None:
             return 0
         return indexer.sync(db, directory, wait=LOCK_WAIT_SECONDS, memory_mb=app.config["SEARCH_WRITER_MB"])

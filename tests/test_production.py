@@ -280,3 +280,23 @@ def test_two_application_servers_on_one_database_each_keep_their_own_index(app, 
         assert found == 3
         assert get_json(f"{second}/healthz")[1]["checks"]["index"]["behind"] == 0
     assert sorted(path.name for path in (tmp_path / "b" / "index").iterdir() if path.is_dir())[0].startswith("index-")
+
+
+def test_the_follower_indexes_records_an_importer_killed_before_clustering_left_behind(app, tmp_path, monkeypatch):
+    """An import's chunk committed, a sync read its changes before the importer clustered the records (no edition,
+    no document) and moved its mark past them, and the importer was killed: the follower must still cluster and
+    index them, though the feed holds nothing new."""
+    from catalog import editions
+    from catalog.changes import latest_change
+    from search_index import store
+    from search_index.follower import catch_up
+    from search_index.search import search
+
+    worker = create_app({**app.config, "SEARCH_SYNC": "follower"})
+    monkeypatch.setattr(editions, "cluster_pending", lambda engine: None)  # killed before clustering
+    with worker.app_context():
+        import_file(database.engine(), write(tmp_path / "a.mrc", iso2709(*records(3, "FK"))))
+        store.write_watermark(app.config["INDEX_DIR"], latest_change(database.session()))  # the early sync's mark
+    monkeypatch.undo()
+    assert catch_up(worker) == 3
+    assert search(app.config["INDEX_DIR"], "fk", cache=False).total == 3
