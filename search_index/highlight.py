@@ -31,10 +31,7 @@ _FIELD = re.compile(r"(\w+):")
 
 class QueryWord(NamedTuple):
     folded: str
-    prefix: bool = False  # typed with a trailing * ("Tr*")
-
-    def matches(self, folded: str) -> bool:
-        return folded.startswith(self.folded) if self.prefix else folded == self.folded
+    prefix: bool = False  # typed with a trailing * ("Tr*"): matches the words that start with it
 
 
 def query_words(q: str) -> list[QueryWord]:
@@ -79,19 +76,16 @@ def snippet(text: str | None, words: list[QueryWord], width: int = SNIPPET_WIDTH
 
 
 def _first_match(text: str, words: list[QueryWord]) -> int:
+    exact, prefixes = _matchers(words)
     for match in _WORD.finditer(text):
-        if _matched(match.group(), words):
+        folded = folded_form(match.group())
+        if folded in exact or (prefixes and folded.startswith(prefixes)):
             return match.start()
     return 0
 
 
-def _matched(text_word: str, words: list[QueryWord]) -> bool:
-    folded = folded_form(text_word)
-    return any(word.matches(folded) for word in words)
-
-
 def _matchers(words: list[QueryWord]) -> tuple[set[str], tuple[str, ...]]:
-    """What QueryWord.matches asks, as a set of whole words and a tuple of prefixes for str.startswith."""
+    """The query words as a set of whole words and a tuple of prefixes (for str.startswith)."""
     return {word.folded for word in words if not word.prefix}, tuple(word.folded for word in words if word.prefix)
 
 
