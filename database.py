@@ -20,7 +20,7 @@ NAMING = {
 }
 
 
-# Every module of mapped classes (migrations/env.py imports the same).
+# Every module of mapped classes (migrations/env.py loads them too).
 MODEL_MODULES = ("accounts.models", "catalog.models", "exchange.models")
 
 

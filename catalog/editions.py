@@ -76,6 +76,11 @@ def sync_pending(conn: Connection) -> SyncOutcome:
     return outcome
 
 
+def clustering_pending(conn: Connection) -> bool:
+    """Whether some record waits for its edition (one look at a partial index)."""
+    return conn.execute(select(Record.id).where(Record.edition_pending).limit(1)).first() is not None
+
+
 def recluster_everything(conn: Connection) -> SyncOutcome:
     """Re-cluster the whole catalog (after the matcher's rules change); keys stay where membership does."""
     _lock(conn)

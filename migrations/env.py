@@ -4,10 +4,9 @@ import os
 from alembic import context
 from sqlalchemy import create_engine
 
-import accounts.models  # noqa: F401 - registers the accounts tables on Base.metadata
-import catalog.models  # noqa: F401 - registers the catalog tables on Base.metadata
-import exchange.models  # noqa: F401 - registers the exchange tables on Base.metadata
-from database import Base
+from database import Base, load_models
+
+load_models()  # every package's tables on Base.metadata
 
 config = context.config
 target_metadata = Base.metadata

@@ -12,19 +12,16 @@ import time
 from collections.abc import Callable
 
 from flask import Flask
-from sqlalchemy import select
 
 import database
 from catalog.changes import latest_change
-from catalog.models import Record
+from catalog.editions import clustering_pending
 from search_index import indexer, store
 from search_index.store import IndexBusy
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 0.5
 LOCK_WAIT_SECONDS = 2  # another writer (a CLI import's own sync, a rebuild) drains the feed meanwhile
-
-
 BUSY_WARNING_SECONDS = 60
 
 
@@ -68,6 +65,6 @@ def catch_up(app: Flask) -> int:
     with app.app_context():
         db = database.session()
         caught_up = latest_change(db) == store.peek_watermark(directory) and store.version(directory) is not None
-        if caught_up and db.scalar(select(Record.id).where(Record.edition_pending).limit(1)) is None:
+        if caught_up and not clustering_pending(db.connection()):
             return 0
         return indexer.sync(db, directory, wait=LOCK_WAIT_SECONDS, memory_mb=app.config["SEARCH_WRITER_MB"])
