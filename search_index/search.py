@@ -109,7 +109,7 @@ def search(directory: str, text: str, *, page: int = 1, per_page: int = 20, sort
     docs = np.flatnonzero(matches.matched)
     page_docs = ranking.page(view, docs, matches.scores, sort, (page - 1) * per_page, per_page)
     hits = [_hit(view, doc, matches.scores[doc]) for doc in page_docs]
-    facets = {name: ranking.facet_counts(view.facet(field), matches.matched, FACET_LIMIT)
+    facets = {name: ranking.facet_counts(view.facet(field), matches.matched, docs, FACET_LIMIT)
               for name, field in FACETS.items()}
     suggestion = None
     if not len(docs) and text.strip():

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from search_index import store
+from search_index.ranking import FacetIndex
 from search_index.segments import FacetTable, Postings, SegmentMemory, read_column, read_facet, read_lengths
 
 DEFAULT_CACHE_MB = 256
@@ -101,7 +102,7 @@ class IndexView:
             self._memo["title_rank"] = rank
         return self._memo["title_rank"]
 
-    def facet(self, field: str) -> FacetTable:
+    def facet(self, field: str) -> FacetIndex:
         """The facet pairs of all segments, with one label list for the whole index."""
         key = ("facet", field)
         if key not in self._memo:
@@ -114,9 +115,9 @@ class IndexView:
                 remap = np.array([labels.setdefault(label, len(labels)) for label in table.labels], dtype=np.int32)
                 docs.append(table.docs + part.offset)
                 values.append(remap[table.values] if len(table.values) else table.values)
-            self._memo[key] = FacetTable(
+            self._memo[key] = FacetIndex.build(FacetTable(
                 np.concatenate(docs) if docs else np.empty(0, np.int32),
-                np.concatenate(values) if values else np.empty(0, np.int32), list(labels))
+                np.concatenate(values) if values else np.empty(0, np.int32), list(labels)), self.doc_count)
         return self._memo[key]
 
     def expand(self, query) -> list[tuple[str, bytes]]:
