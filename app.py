@@ -37,8 +37,9 @@ def default_config(instance_path: str) -> dict:
         # Postings each process keeps in memory for searching, and each indexing process's buffer.
         "SEARCH_CACHE_MB": int(os.environ.get("SEARCH_CACHE_MB", "256")),
         "SEARCH_WRITER_MB": int(os.environ.get("SEARCH_WRITER_MB", "256")),
-        # Search answers kept per process for readers not signed in (serving/page_cache.py); 0 keeps none. They
-        # serve while the index is unchanged, and for the grace's seconds after it changed (production: 10).
+        # Search answers kept for readers not signed in, one store per INDEX_DIR (serving/page_cache.py); 0 keeps
+        # none. They serve while the index is unchanged, and once it changed until the grace's seconds old (10 in
+        # production).
         "PUBLIC_PAGE_CACHE_MB": int(os.environ.get("PUBLIC_PAGE_CACHE_MB", "32")),
         "PUBLIC_PAGE_GRACE_SECONDS": float(os.environ.get("PUBLIC_PAGE_GRACE_SECONDS", "0")),
         # None: the session cookie is Secure exactly when the request came over HTTPS (see security.py).
