@@ -1,0 +1,38 @@
+"""Answers for when something the application stands on is out, rather than broken: the database not answering
+(503, with Retry-After, so that a load balancer or a script knows to come back) and the disk full (507). The
+reader is told what happened in their language; the operator gets the exception in the log."""
+from __future__ import annotations
+
+import errno
+import logging
+
+from flask import Flask
+from flask_babel import gettext as _
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+
+from security import error_response
+
+RETRY_AFTER_SECONDS = 10
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+log = logging.getLogger(__name__)
+
+
+def database_unavailable(error: Exception):
+    log.error("the database did not answer", exc_info=error)
+    return error_response(_("Cơ sở dữ liệu tạm thời không trả lời, nên việc này chưa làm được và chưa có gì thay "
+                            "đổi. Hãy thử lại sau ít phút; nếu vẫn lỗi, báo cho người quản trị."), 503,
+                          [("Retry-After", str(RETRY_AFTER_SECONDS))])
+
+
+def storage_error(error: OSError):
+    if error.errno not in NO_SPACE:
+        raise error  # any other OSError is a fault: Flask's 500, logged with its traceback
+    log.error("no space left to store what a request sent", exc_info=error)
+    return error_response(_("Máy chủ đã hết chỗ lưu trên đĩa, nên việc này chưa làm được và chưa có gì được lưu. "
+                            "Hãy báo cho người quản trị, rồi thử lại khi đã có chỗ."), 507)
+
+
+def init_app(app: Flask) -> None:
+    for kind in (OperationalError, InterfaceError, DisconnectionError):
+        app.register_error_handler(kind, database_unavailable)
+    app.register_error_handler(OSError, storage_error)

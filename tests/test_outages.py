@@ -1,0 +1,36 @@
+"""While the database does not answer, a request gets 503 with Retry-After and a message in the reader's
+language, never a traceback (serving/outages.py). A database that cannot be opened stands in for one that is
+down; the PostgreSQL restart under load is in tests/test_faults.py, the full disk too."""
+from __future__ import annotations
+
+import pytest
+
+from app import create_app
+
+
+@pytest.fixture
+def unreachable(tmp_path):
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "INDEX_DIR": str(tmp_path / "index"),
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'no-such-folder' / 'catalog.sqlite3'}"})
+    return app.test_client()
+
+
+def test_a_page_that_needs_the_database_says_it_is_not_answering(unreachable):
+    answer = unreachable.get("/editions/abc123")
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "10"
+    page = answer.get_data(as_text=True)
+    assert "Cơ sở dữ liệu tạm thời không trả lời" in page and "thử lại" in page
+    assert "Traceback" not in page and "sqlite" not in page.lower()
+
+
+def test_the_api_says_it_as_json_and_in_english_when_asked(unreachable):
+    answer = unreachable.get("/api/editions/abc123", headers={"Accept-Language": "en"})
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "10"
+    unreachable.set_cookie("lang", "en")
+    english = unreachable.get("/api/editions/abc123").get_json()["error"]
+    assert "database" in english.lower() and "try again" in english.lower()
+
+
+def test_the_health_check_names_the_database(unreachable):
+    answer = unreachable.get("/healthz")
+    assert answer.status_code == 503 and "database" in answer.get_json()["checks"]
