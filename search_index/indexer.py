@@ -1,6 +1,8 @@
 """Keep the index in step with the catalog: rebuild it from scratch, or apply the change feed."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from collections.abc import Callable
 
 from sqlalchemy.orm import Session
@@ -46,6 +48,8 @@ def _rebuild(db: Session, directory: str, progress: Callable[[int], None] | None
     """
     _cluster_pending(db)
     watermark = latest_change(db)  # changes after this are applied by the next sync
+    # A rebuild killed before it finished (its process stopped mid-way) left its half-written index behind.
+    store.remove_others(directory, keep=store.active_path(directory))
     path, ix = store.begin_rebuild(directory)
     per_round, writer, in_round, indexed = documents_per_round(memory_mb), None, 0, 0
     try:
@@ -122,8 +126,10 @@ def _sync_locked(db: Session, directory: str, memory_mb: int = WRITER_MEMORY_MB)
 def _apply_feed(db: Session, directory: str, ix=None) -> int:
     """Re-index the editions of every change after the watermark, a batch at a time, until none is left."""
     ix = ix or store.open_index(directory)
+    # The mark goes with the documents: into the index they were written to, whatever CURRENT names by then.
+    folder = Path(ix.storage.folder)
     applied = 0
-    while changes := changes_after(db, store.read_watermark(directory), SYNC_BATCH):
+    while changes := changes_after(db, store.watermark_at(folder), SYNC_BATCH):
         record_ids = {record_id for _change, record_id in changes}
         edition_ids = editions_of_records(db, record_ids)
         documents = _documents(db, edition_ids)
@@ -133,7 +139,7 @@ def _apply_feed(db: Session, directory: str, ix=None) -> int:
         for document in documents:
             writer.update_document(**document)
         writer.commit(mergetype=store.merge_small_segments)
-        store.write_watermark(directory, changes[-1][0])
+        store.write_watermark(folder, changes[-1][0])
         applied += len(documents)
     return applied
 

@@ -157,10 +157,20 @@ class _Open:
             if current is not None and current.version == version:
                 return current
             memory = self._memories.setdefault(directory, SegmentMemory(self.cache_mb * 2**20))
-            ix = store.open_index(directory)
-            view = IndexView(ix, memory, version if version is not None else store.version(directory))
+            view = self._open(directory, memory, version)
             self._views[directory] = view
             return view
+
+    @staticmethod
+    def _open(directory: str, memory: SegmentMemory, version, attempts: int = 3) -> IndexView:
+        for attempt in range(attempts):
+            try:
+                return IndexView(store.open_index(directory), memory,
+                                 version if version is not None and attempt == 0 else store.version(directory))
+            except FileNotFoundError:  # a commit replaced the table of contents between looking and opening
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     def forget(self, directory: str) -> None:
         with self._lock:

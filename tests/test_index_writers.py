@@ -6,12 +6,15 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import database
 from catalog.importer import import_file
-from search_index import indexer
+from catalog.changes import latest_change
+from search_index import indexer, store
+from search_index.search import search
 from search_index.store import IndexBusy
 from tests.conftest import PROJECT
 from tests.factories import iso2709, make_record, write
@@ -118,6 +121,37 @@ def test_a_writers_forked_processes_do_not_keep_the_lock_after_it_dies(changed_c
     try:
         os.kill(orphan, 0)  # still there
         with changed_catalog.app_context():
-            assert indexer.sync(database.session(), directory, wait=0) == 1
+            # The child lets go of the lock as it starts (it may not have yet on a busy machine); it lives 60 s.
+            assert indexer.sync(database.session(), directory, wait=10) == 1
     finally:
         os.kill(orphan, signal.SIGKILL)
+
+
+def test_the_mark_of_applied_changes_goes_into_the_index_the_documents_went_to(changed_catalog):
+    """A reader that found no index made an empty one and named it current while the sync wrote: the sync's
+    documents and its mark stay together, so the new index is seen as holding nothing and is filled."""
+    directory = changed_catalog.config["INDEX_DIR"]
+    written_to = store.active_path(directory)
+    ix = store.open_index(directory)
+    (Path(directory) / store.CURRENT).unlink()
+    made_by_a_reader = store.active_path(directory)
+    with changed_catalog.app_context():
+        assert indexer._apply_feed(database.session(), directory, ix) == 1
+        assert store.watermark_at(written_to) == latest_change(database.session())
+        assert store.watermark_at(made_by_a_reader) == 0
+        assert indexer.sync(database.session(), directory) == 1  # the index in use gets the record too
+    assert search(directory, "", cache=False).total == 1
+
+
+def test_a_rebuild_first_clears_what_a_rebuild_killed_midway_left(changed_catalog):
+    """Before it writes: rebuilds stopped again and again (a follower restarted mid-rebuild) must not pile up
+    half-written indexes until the disk is full."""
+    directory = changed_catalog.config["INDEX_DIR"]
+    left = Path(directory) / f"{store.PREFIX}0123456789ab"
+    (left / "half").mkdir(parents=True)
+    on_disk_while_writing = []
+    with changed_catalog.app_context():
+        assert indexer.rebuild(database.session(), directory,
+                               progress=lambda _count: on_disk_while_writing.append(left.exists())) == 1
+    assert on_disk_while_writing == [False]
+    assert len(list(Path(directory).glob(f"{store.PREFIX}*"))) == 1

@@ -296,7 +296,8 @@ def test_the_follower_indexes_records_an_importer_killed_before_clustering_left_
     monkeypatch.setattr(editions, "cluster_pending", lambda engine: None)  # killed before clustering
     with worker.app_context():
         import_file(database.engine(), write(tmp_path / "a.mrc", iso2709(*records(3, "FK"))))
-        store.write_watermark(app.config["INDEX_DIR"], latest_change(database.session()))  # the early sync's mark
+        # the early sync's mark
+        store.write_watermark(store.active_path(app.config["INDEX_DIR"]), latest_change(database.session()))
     monkeypatch.undo()
     assert catch_up(worker) == 3
     assert search(app.config["INDEX_DIR"], "fk", cache=False).total == 3

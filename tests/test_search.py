@@ -161,7 +161,7 @@ def test_an_index_built_from_another_database_is_rebuilt_by_sync(catalog, tmp_pa
 
     with catalog.app_context():
         directory = catalog.config["INDEX_DIR"]
-        store.write_watermark(directory, 10_000)  # as if left by a larger, older database
+        store.write_watermark(store.active_path(directory), 10_000)  # as if left by a larger, older database
         assert indexer.sync(database.session(), directory) == 4
         client = catalog.test_client()
         assert titles(api(client, q="Trường Sơn")) == ["Đường lên đỉnh Trường Sơn"]
