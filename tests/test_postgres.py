@@ -94,3 +94,51 @@ def test_changes_commit_in_the_order_of_their_ids_so_none_slips_under_the_index_
         first.close()
         second.close()
         engine.dispose()
+
+
+def test_an_import_and_a_re_clustering_never_wait_for_each_other_in_a_circle(postgres_url, tmp_path):
+    """A re-clustering holds the feed lock and goes on to mark a record clustered, while an import updates that
+    record. Were the import to lock the record's row first and the feed lock after, each would wait for the
+    other until PostgreSQL aborted one (a librarian's import failing for nothing); the import takes the feed
+    lock before any row, so the re-clustering finishes and the import follows."""
+    import threading
+
+    from sqlalchemy import update
+
+    from catalog.changes import lock_feed
+    from catalog.models import Record
+
+    app = create_app({"DATABASE_URL": postgres_url, "TESTING": True, "INDEX_DIR": str(tmp_path / "index")})
+    with app.app_context():
+        engine = database.engine()
+        upgrade(engine)
+        with database.transaction() as db:
+            seed_union(db)
+        import_file(engine, write(tmp_path / "a.mrc", iso2709(make_record("DL1", title="Bản đầu"))))
+        record_id = database.session().scalar(text("select id from record where control_number = 'DL1'"))
+        database.session().close()
+        outcome: dict = {}
+
+        def librarians_import():
+            with app.app_context():
+                try:
+                    outcome["report"] = import_file(engine, write(tmp_path / "b.mrc", iso2709(
+                        make_record("DL1", title="Bản sửa"))))
+                except Exception as error:  # noqa: BLE001 - shown by the assertion below
+                    outcome["error"] = error
+
+        with engine.connect() as clustering:
+            clustering.begin()
+            lock_feed(clustering)  # as a re-clustering does when it notes its changes
+            importing = threading.Thread(target=librarians_import)
+            importing.start()
+            importing.join(1.5)  # the import waits for the feed lock...
+            assert importing.is_alive()
+            clustering.execute(text("SET LOCAL lock_timeout = '10s'"))
+            clustering.execute(update(Record).where(Record.id == record_id).values(edition_pending=False))
+            clustering.commit()  # ...holding no row the re-clustering needs
+        importing.join(60)
+        assert "error" not in outcome, outcome.get("error")
+        assert outcome["report"].updated == 1
+        assert database.session().scalar(text("select title from record where control_number = 'DL1'")) == "Bản sửa"
+    engine.dispose()
