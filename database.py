@@ -36,6 +36,9 @@ def load_models() -> None:
         importlib.import_module(name)
 
 
+CONNECT_TIMEOUT_SECONDS = 5
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets foreign keys and WAL so readers never block the importer."""
     if url.startswith("sqlite"):
@@ -44,7 +47,9 @@ def make_engine(url: str) -> Engine:
         return engine
     # Plain executemany lets psycopg pipeline one prepared statement; SQLAlchemy's multi-VALUES
     # rewriting makes psycopg re-parse a query with tens of thousands of placeholders per chunk.
-    return create_engine(url, pool_pre_ping=True, use_insertmanyvalues=False)
+    # A server that drops packets (rather than refusing) would hold each request for minutes of TCP retries.
+    return create_engine(url, pool_pre_ping=True, use_insertmanyvalues=False,
+                         connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import errno
 import logging
 
-from flask import Flask
+from flask import Flask, g
 from flask_babel import gettext as _
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 
+from accounts.auth import login_manager
 from security import error_response
 
 RETRY_AFTER_SECONDS = 10
@@ -19,6 +20,8 @@ log = logging.getLogger(__name__)
 
 def database_unavailable(error: Exception):
     log.error("the database did not answer", exc_info=error)
+    # The page's header shows who is signed in, which means reading the user from the database that is out.
+    g._login_user = login_manager.anonymous_user()
     return error_response(_("Cơ sở dữ liệu tạm thời không trả lời, nên việc này chưa làm được và chưa có gì thay "
                             "đổi. Hãy thử lại sau ít phút; nếu vẫn lỗi, báo cho người quản trị."), 503,
                           [("Retry-After", str(RETRY_AFTER_SECONDS))])

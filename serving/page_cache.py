@@ -83,7 +83,8 @@ class PageCache:
     def get(self, key: str, version: str, now: float) -> tuple[Kept, str] | None:
         """The kept answer and whether it is a hit or stale; None when there is none to serve."""
         kept = self._read(key)
-        if kept is None or now - kept.made > self.max_age:
+        # Made "in the future": the clock was set back since, and the answer's age is unknown.
+        if kept is None or not 0 <= now - kept.made <= self.max_age:
             return None
         if kept.version == version:
             return kept, "hit"
@@ -108,8 +109,12 @@ class PageCache:
         if not isinstance(value, bytes):
             return None
         header, _newline, gzipped = value.partition(b"\n")
-        version, made, status, mimetype = json.loads(header)
-        return Kept(version, made, status, mimetype, gzipped)
+        try:
+            version, made, status, mimetype = json.loads(header)
+            return Kept(str(version), float(made), int(status), str(mimetype), gzipped)
+        except (ValueError, TypeError):  # kept by another version of the application: made again
+            self._call(lambda cache: cache.delete(key))
+            return None
 
     def _call(self, action):
         """`action` on the store, or None when the store cannot serve: the answer is then made, not kept."""

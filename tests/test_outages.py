@@ -34,3 +34,17 @@ def test_the_api_says_it_as_json_and_in_english_when_asked(unreachable):
 def test_the_health_check_names_the_database(unreachable):
     answer = unreachable.get("/healthz")
     assert answer.status_code == 503 and "database" in answer.get_json()["checks"]
+
+
+def test_a_signed_in_librarian_gets_the_same_answer(app, client, sign_in, tmp_path):
+    """Their page's header would name them, from the database that is out: the message comes all the same."""
+    sign_in(client, "thuthu.qt", library="TVQT")
+    down = create_app({**app.config, "DATABASE_URL": f"sqlite:///{tmp_path / 'no-such-folder' / 'x.sqlite3'}"})
+    librarian = down.test_client()
+    librarian.set_cookie("session", client.get_cookie("session").value)
+    for path in ("/account", "/transfers"):
+        answer = librarian.get(path)
+        assert answer.status_code == 503, path
+        assert "Cơ sở dữ liệu tạm thời không trả lời" in answer.get_data(as_text=True), path
+    by_token = down.test_client().get("/api/transfers", headers={"Authorization": "Bearer some-librarians-token"})
+    assert by_token.status_code == 503 and "Cơ sở dữ liệu" in by_token.get_json()["error"]
