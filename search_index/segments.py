@@ -123,14 +123,16 @@ class SegmentMemory:
         self._per_segment: dict[str, dict] = {}
         self._lock = threading.Lock()
 
-    def postings(self, segment_id: str, reader, field: str, term: bytes) -> Postings:
+    def postings(self, segment_id: str, reader, field: str, term: bytes, reading: threading.RLock) -> Postings:
+        """A term's postings in one segment: kept, or read from `reader` holding `reading` (its file lock)."""
         key = (segment_id, field, term)
         with self._lock:
             found = self._postings.get(key)
             if found is not None:
                 self._postings.move_to_end(key)
                 return found
-        postings = read_postings(reader, field, term)
+        with reading:
+            postings = read_postings(reader, field, term)
         with self._lock:
             if key not in self._postings:
                 self._postings[key] = postings

@@ -60,9 +60,9 @@ class IndexView:
     def postings(self, field: str, term: bytes | str) -> Postings:
         if isinstance(term, str):
             term = self.schema[field].to_bytes(term)
-        with self.lock:
-            pieces = [(part.offset, self.memory.postings(part.segment_id, part.reader, field, term))
-                      for part in self.parts]
+        # The lock only around reading a segment: kept postings are shared by the threads without waiting.
+        pieces = [(part.offset, self.memory.postings(part.segment_id, part.reader, field, term, self.lock))
+                  for part in self.parts]
         pieces = [(offset, postings) for offset, postings in pieces if len(postings.docs)]
         if len(pieces) == 1 and pieces[0][0] == 0:
             return pieces[0][1]
