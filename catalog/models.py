@@ -37,9 +37,10 @@ class Record(Base):
     # control_number first: the importer looks records up by 001 across libraries with this index.
     __table_args__ = (
         UniqueConstraint("control_number", "library_id", "org_code"),
-        # Few records wait for re-clustering at a time: a partial index finds them without a scan.
+        # Few records wait for re-clustering at a time: a partial index finds them without a scan. On SQLite its
+        # condition is the one SQLAlchemy writes for `where(Record.edition_pending)`, or SQLite would not use it.
         Index("ix_record_edition_pending", "id", postgresql_where=text("edition_pending"),
-              sqlite_where=text("edition_pending")),
+              sqlite_where=text("edition_pending = 1")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
