@@ -3,7 +3,7 @@ librarians import files and record transfers through the API.
 
 Run from the project root (wrk from Debian's packages: `apt-get install wrk`):
     .venv/bin/python bench/load_bench.py --records 100000 [--postgres SERVER_URL] [--seconds 60]
-        [--connections 16] [--workers 2] [--threads 4] [--mix zipf|distinct] [--json]
+        [--rate 250] [--connections 64] [--workers 2] [--threads 4] [--mix zipf|distinct] [--json]
 
 The catalog is built once per size and database in --workdir (synthetic records, bench/synthetic.py, imported
 and indexed with the project's own commands) and reused by later runs. Two phases of --seconds each, after a
@@ -12,8 +12,11 @@ a donation (create, dispatch, receive) every 5 s. Readers request the search pag
 queries of bench/search_bench.py (words with and without diacritics, old tone placement, phrases, fields,
 prefixes, facet filters, sorting, browsing by facet) on page 1 to 5. `--mix zipf` repeats popular searches as
 readers do (a Zipf law over 2,000 searches); `--mix distinct` makes nearly every request a search not asked
-before, so that no cache helps. Reported: searches/s, p50/p95/p99 latency, errors and non-200 answers, each
-write's time, and the server's memory.
+before, so that no cache helps. Readers pause between searches, as people do: 64 of them offer --rate
+searches/s together, and the latency each search sees is measured; `--rate 0` has every connection ask again
+as soon as it is answered, which finds the server's capacity (where latency is mostly waiting in line).
+Reported: searches/s, p50/p95/p99 latency, errors and non-200 answers, each write's time, and the server's
+memory.
 """
 from __future__ import annotations
 
@@ -59,6 +62,7 @@ local threads = {}
 function setup(thread) table.insert(threads, thread) end
 function init(args) bad = 0; math.randomseed(os.time() * 1000 + math.floor(os.clock() * 1e6)) end
 function request() return wrk.format("GET", paths[math.random(#paths)]) end
+function delay() if think_ms > 0 then return -math.log(1 - math.random()) * think_ms end return 0 end
 function response(status, headers, body) if status ~= 200 then bad = bad + 1 end end
 function done(summary, latency, requests)
   local not_ok = 0
@@ -150,9 +154,11 @@ def _path(query, rng: random.Random) -> str:
     return ("/api/search?" if rng.random() < 0.2 else "/search?") + urlencode(params)
 
 
-def wrk_script(paths: list[str], destination: Path) -> Path:
+def wrk_script(paths: list[str], destination: Path, think_ms: float = 0.0) -> Path:
+    """wrk's script: each connection is a reader who asks one of `paths`, then reads the answer for a time
+    drawn around `think_ms` (exponential, as readers' pauses are) before the next; 0 asks again at once."""
     listed = ",\n".join(f'"{path}"' for path in paths)  # percent-encoded: no quote or backslash in them
-    destination.write_text(f"paths = {{\n{listed}\n}}\n{WRK_SCRIPT}")
+    destination.write_text(f"think_ms = {think_ms:.3f}\npaths = {{\n{listed}\n}}\n{WRK_SCRIPT}")
     return destination
 
 
@@ -327,11 +333,13 @@ def measure(args) -> dict:
     prepared = prepare(workdir, args.records, args.postgres)
     if args.prepare_only:
         return {"prepared": prepared}
-    script = wrk_script(reader_paths(args.mix), workdir / f"readers-{args.mix}.lua")
+    paths = reader_paths(args.mix)
+    think_ms = 1000 * args.connections / args.rate if args.rate else 0.0
+    script = wrk_script(paths, workdir / f"readers-{args.mix}.lua", think_ms)
     server = Server(prepared["env"], workdir, args.workers, args.threads)
     try:
         log(f"warming up {WARMUP_SECONDS} s")
-        run_wrk(server.base, script, WARMUP_SECONDS, args.connections)
+        run_wrk(server.base, wrk_script(paths, workdir / "warm-up.lua"), WARMUP_SECONDS, 16)
         log(f"readers only, {args.seconds} s")
         since = server.log_size()
         reads = run_wrk(server.base, script, args.seconds, args.connections)
@@ -349,6 +357,7 @@ def measure(args) -> dict:
         server.stop()
     return {"records": args.records, "database": "PostgreSQL" if args.postgres else "SQLite", "mix": args.mix,
             "workers": args.workers, "threads": args.threads, "connections": args.connections,
+            "offered_rate": args.rate or None,
             "seconds": args.seconds, "build": {k: prepared.get(k) for k in ("import_seconds", "index_seconds")},
             "reads_only": reads, "reads_with_writes": mixed, "server_memory_mb": memory,
             "writes": {kind: {"count": len(times), "p50_s": round(_median(times), 2),
@@ -362,8 +371,10 @@ def _median(values: list[float]) -> float:
 
 
 def format_table(results: dict) -> str:
+    offered = (f"{results['connections']} readers offering {results['offered_rate']} searches/s"
+               if results["offered_rate"] else f"{results['connections']} connections asking as fast as answered")
     rows = [f"Load on {results['database']}, {results['records']:,} records, {results['mix']} mix, "
-            f"{results['workers']} workers x {results['threads']} threads, {results['connections']} connections, "
+            f"{results['workers']} workers x {results['threads']} threads, {offered}, "
             f"{results['seconds']} s per phase",
             "| phase | searches/s | p50 ms | p95 ms | p99 ms | errors | not 200 | answers kept / made |",
             "|---|---|---|---|---|---|---|---|"]
@@ -389,7 +400,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workdir", default=str(Path(os.environ.get("TMPDIR", "/tmp")) / "mll-load-bench"))
     parser.add_argument("--fresh", action="store_true", help="build the catalog again")
     parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rate", type=float, default=250,
+                        help="searches/s the readers offer together (each pauses between searches); "
+                             "0: every connection asks again as soon as answered, to find the server's capacity")
+    parser.add_argument("--connections", type=int,
+                        help="readers (wrk connections): 64 at a set rate, 16 at capacity")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--mix", choices=("zipf", "distinct"), default="zipf")
@@ -400,6 +415,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    args.connections = args.connections or (64 if args.rate else 16)
     if shutil.which("wrk") is None:
         print("wrk is missing: apt-get install wrk", file=sys.stderr)
         return 2
