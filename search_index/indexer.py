@@ -1,9 +1,8 @@
 """Keep the index in step with the catalog: rebuild it from scratch, or apply the change feed."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from collections.abc import Callable
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 from whoosh.writing import NO_MERGE

@@ -163,14 +163,12 @@ class _Open:
 
     @staticmethod
     def _open(directory: str, memory: SegmentMemory, version, attempts: int = 3) -> IndexView:
-        for attempt in range(attempts):
+        for _attempt in range(attempts - 1):
             try:
-                return IndexView(store.open_index(directory), memory,
-                                 version if version is not None and attempt == 0 else store.version(directory))
+                return IndexView(store.open_index(directory), memory, version or store.version(directory))
             except FileNotFoundError:  # a commit replaced the table of contents between looking and opening
-                if attempt == attempts - 1:
-                    raise
-        raise AssertionError("unreachable")
+                version = None  # and so the version too: look again
+        return IndexView(store.open_index(directory), memory, version or store.version(directory))
 
     def forget(self, directory: str) -> None:
         with self._lock:
