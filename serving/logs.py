@@ -33,7 +33,9 @@ def init_app(app: Flask) -> None:
     if app.config.get("LOG_FORMAT") != "json":
         return  # development: Flask's and werkzeug's own readable lines
     _log_to(app.config.get("LOG_STREAM") or sys.stdout, app.config.get("LOG_LEVEL") or "INFO")
-    app.before_request(_start)
+    # First of all: a request that an earlier check stops (a query string too long, a refused token, a form
+    # without its CSRF token) still gets its id and its duration.
+    app.before_request_funcs.setdefault(None, []).insert(0, _start)
     app.after_request(_access_line)
 
 
@@ -57,7 +59,7 @@ def _start() -> None:
 def _access_line(response):
     started = g.get("request_started")
     duration = round((time.perf_counter() - started) * 1000, 1) if started else None
-    user = current_user.username if getattr(current_user, "is_authenticated", False) else None
+    user = _username()
     ACCESS.info("%s %s %s", request.method, request.path, response.status_code, extra={
         "request_id": g.get("request_id"), "method": request.method, "path": request.path,
         "status": response.status_code, "duration_ms": duration, "user": user, "remote_addr": request.remote_addr,
@@ -65,3 +67,11 @@ def _access_line(response):
     if g.get("request_id"):
         response.headers["X-Request-Id"] = g.request_id
     return response
+
+
+def _username() -> str | None:
+    """Who made the request, when known without a query that could fail (the database out: serving/outages.py)."""
+    try:
+        return current_user.username if getattr(current_user, "is_authenticated", False) else None
+    except Exception:  # noqa: BLE001 - an access line is written whatever happened to the request
+        return None

@@ -115,6 +115,15 @@ def test_logs_are_json_lines_with_an_access_line_per_request(app, json_logs):
     assert isinstance(access[-1]["duration_ms"], float)
 
 
+def test_a_request_stopped_before_its_view_is_logged_with_its_id_too(app, json_logs):
+    """A query string over 4 KB is refused before anything else runs: its line still has the proxy's id."""
+    logged = create_app({**app.config, "LOG_FORMAT": "json", "LOG_STREAM": json_logs})
+    answer = logged.test_client().get("/search?q=" + "a" * 5000, headers={"X-Request-Id": "req-414"})
+    assert answer.status_code == 414 and answer.headers["X-Request-Id"] == "req-414"
+    access = [json.loads(line) for line in json_logs.getvalue().splitlines() if '"access"' in line]
+    assert access[-1]["request_id"] == "req-414" and isinstance(access[-1]["duration_ms"], float)
+
+
 # --- gunicorn, for real --------------------------------------------------------------------------------------------
 
 def free_port() -> int:
