@@ -85,7 +85,7 @@ def restore_command(file: Path, replace: bool) -> None:
         with tqdm(desc=_("Lập chỉ mục"), unit=" ấn bản", file=sys.stderr, disable=None) as bar:
             count = indexer.rebuild(database.session(), config["INDEX_DIR"], progress=bar.update,
                                     memory_mb=config["SEARCH_WRITER_MB"])
-    except IndexBusy as error:
+    except (IndexBusy, OSError) as error:  # busy, or its folder full or read-only: the database is restored
         _fail(_("Cơ sở dữ liệu đã được phục hồi, nhưng chưa lập lại được chỉ mục tìm kiếm (%(error)s). Hãy chạy "
                 "“flask --app app search rebuild”.", error=error), INDEX_NOT_REBUILT)
     click.echo(_("Đã lập lại chỉ mục tìm kiếm từ cơ sở dữ liệu: %(count)s ấn bản.", count=number(count)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from contextlib import contextmanager
 
 import click
 from flask import current_app
@@ -13,6 +14,7 @@ from tqdm import tqdm
 
 import database
 from search_index import indexer
+from search_index.store import IndexBusy
 
 search_cli = AppGroup("search", help="Chỉ mục tìm kiếm (dẫn xuất từ cơ sở dữ liệu).")
 
@@ -20,7 +22,7 @@ search_cli = AppGroup("search", help="Chỉ mục tìm kiếm (dẫn xuất từ
 @search_cli.command("rebuild")
 def rebuild_command() -> None:
     """Rebuild the search index from the database."""
-    with tqdm(desc=_("Lập chỉ mục"), unit=" bản ghi", file=sys.stderr, disable=None) as bar:
+    with _index_errors(), tqdm(desc=_("Lập chỉ mục"), unit=" bản ghi", file=sys.stderr, disable=None) as bar:
         count = indexer.rebuild(database.session(), current_app.config["INDEX_DIR"], progress=bar.update,
                                 memory_mb=current_app.config["SEARCH_WRITER_MB"])
     click.echo(_("Đã lập chỉ mục %(count)s bản ghi.", count=count))
@@ -29,8 +31,23 @@ def rebuild_command() -> None:
 @search_cli.command("sync")
 def sync_command() -> None:
     """Apply the catalog changes not yet in the index."""
-    count = indexer.sync(database.session(), current_app.config["INDEX_DIR"], wait=indexer.LOCK_WAIT_SECONDS)
+    with _index_errors():
+        count = indexer.sync(database.session(), current_app.config["INDEX_DIR"], wait=indexer.LOCK_WAIT_SECONDS)
     click.echo(_("Đã cập nhật %(count)s bản ghi vào chỉ mục.", count=count))
+
+
+@contextmanager
+def _index_errors():
+    """What the operator can act on, in a sentence, instead of a traceback; the catalog itself is untouched."""
+    try:
+        yield
+    except IndexBusy:
+        raise click.ClickException(_("Chỉ mục tìm kiếm đang được tiến trình khác ghi (một lần lập lại hoặc trình "
+                                     "theo dõi thay đổi); hãy thử lại sau ít phút.")) from None
+    except OSError as error:
+        raise click.ClickException(_("Không ghi được chỉ mục tìm kiếm vào %(folder)s (%(error)s). Hãy kiểm tra chỗ "
+                                     "trống trên đĩa và quyền ghi, rồi chạy lại lệnh; cơ sở dữ liệu không bị ảnh "
+                                     "hưởng.", folder=current_app.config["INDEX_DIR"], error=error)) from None
 
 
 @search_cli.command("follow")

@@ -156,6 +156,21 @@ def test_rebuild_and_search_page(catalog, client, runner):
     assert "Đường lên đỉnh <mark>Trường</mark> <mark>Sơn</mark>" in page and "Thư viện huyện đảo Cồn Cỏ: 1 bản" in page
 
 
+def test_a_rebuild_or_sync_that_cannot_write_the_index_says_so_in_a_sentence(catalog, tmp_path):
+    """The index folder unwritable (here: a file where the folder should be): the operator reads what to check,
+    not a traceback, and the command fails."""
+    from app import create_app
+
+    blocked = tmp_path / "blocked"
+    blocked.write_text("not a folder")
+    cli = create_app({**catalog.config, "INDEX_DIR": str(blocked / "index")}).test_cli_runner()
+    for command in ("rebuild", "sync"):
+        result = cli.invoke(args=["search", command])
+        assert result.exit_code == 1, result.output
+        assert "Không ghi được chỉ mục tìm kiếm" in result.output and "cơ sở dữ liệu không bị ảnh hưởng" \
+            in result.output and "Traceback" not in result.output
+
+
 def test_an_index_built_from_another_database_is_rebuilt_by_sync(catalog, tmp_path):
     from search_index import store
 
