@@ -16,28 +16,24 @@ from catalog.models import RecordChange
 catalog_changed = Namespace().signal("catalog-changed")
 
 
-# Held from a transaction's first change (an import's chunk: from its start) until it commits (PostgreSQL): changes
-# commit in the order of their ids.
+# Taken by the last statement of a transaction that changed records, held until it commits (PostgreSQL): changes
+# commit in the order of their ids. Last, always: after taking it a transaction writes no row that another writer
+# of the feed could hold (only the feed's new rows, and a receipt its own transfer's), so the holder never waits
+# for one that waits for it. (Taken first by an import's chunk, it deadlocked against a re-clustering that wrote
+# rows before noting its changes.)
 FEED_LOCK = 0x6D6C6C66  # "mllf"
 
 
 def record_changed(conn: Connection, record_ids: Iterable[int]) -> None:
-    """Note, in the caller's transaction, that these records (or their copies) changed.
+    """Note, in the caller's transaction and as its last write, that these records (or their copies) changed.
 
     Readers of the feed remember the last id they applied. On PostgreSQL a transaction that took id N and
     commits after another that took N+1 would slip under that mark and never be applied (SQLite has one
     writer at a time), so writers of the feed take a transaction lock first: ids are drawn, and committed,
     one transaction after another."""
-    lock_feed(conn)
-    bulk_insert(conn, RecordChange.__table__, [{"record_id": record_id} for record_id in set(record_ids)])
-
-
-def lock_feed(conn: Connection) -> None:
-    """Take the feed's transaction lock now (PostgreSQL), ahead of the rows the transaction will write. A writer
-    that locked rows first and then waited here could wait for a re-clustering that holds this lock and waits
-    for one of those rows: each would wait for the other until PostgreSQL aborted one."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK})
+    bulk_insert(conn, RecordChange.__table__, [{"record_id": record_id} for record_id in set(record_ids)])
 
 
 def changes_after(db: Session | Connection, change_id: int, limit: int) -> list[tuple[int, int]]:

@@ -71,9 +71,7 @@ def sync_pending(conn: Connection) -> SyncOutcome:
     component = _component(conn, ids)
     if component is None:
         return _recluster_all(conn, pending)
-    outcome = _recluster(conn, _load(conn, component), decisions=_decisions(conn, component))
-    _clear_pending(conn, pending)
-    return outcome
+    return _recluster(conn, _load(conn, component), decisions=_decisions(conn, component), pending=pending)
 
 
 def clustering_pending(conn: Connection) -> bool:
@@ -203,8 +201,7 @@ def _recluster_all(conn: Connection, pending) -> SyncOutcome:
     rows = _load_all(conn)
     conn.execute(delete(MatchBlock))
     _write_blocks(conn, rows, replace=False)
-    outcome = _recluster(conn, rows, decisions=_decisions(conn, None))
-    _clear_pending(conn, pending)
+    outcome = _recluster(conn, rows, decisions=_decisions(conn, None), pending=pending)
     outcome.full = True
     return outcome
 
@@ -223,7 +220,8 @@ def block_hash(block: tuple) -> str:
     return hashlib.sha1("\x1f".join(map(str, block)).encode()).hexdigest()
 
 
-def _recluster(conn: Connection, rows: list[StoredRow], decisions: tuple[list, list]) -> SyncOutcome:
+def _recluster(conn: Connection, rows: list[StoredRow], decisions: tuple[list, list], pending=()) -> SyncOutcome:
+    """Assign these records' editions anew; the `pending` rows are marked done. Changes are noted last."""
     joins, splits = decisions
     live = [row for row in rows if not row.deleted]
     clusters = cluster(((row.id, row.keys) for row in live), must_link=joins, cannot_link=splits)
@@ -249,6 +247,7 @@ def _recluster(conn: Connection, rows: list[StoredRow], decisions: tuple[list, l
     bulk_update(conn, Record.__table__, updates)
     changed_editions |= _retire_and_redirect(conn, plan, edition_of, now)
     _revive(conn, list(plan.kept.values()), now)
+    _clear_pending(conn, pending)
     # The search index shows editions: every live member of an edition whose membership changed.
     record_changed(conn, [member for index, found in enumerate(clusters) if edition_of[index] in changed_editions
                           for member in found.members])

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, bindparam, case, delete, insert, literal, select, update
 
 from bulk import bulk_insert
-from catalog.changes import lock_feed, record_changed
+from catalog.changes import record_changed
 from catalog.copies import IN_TRANSIT
 from catalog.models import Copy, CopyMovement, Record, RecordIdentifier, RecordVersion, utcnow
 from catalog.record_data import RecordData
@@ -44,7 +44,6 @@ class ChunkOutcome:
 
 def store_chunk(conn: Connection, batch_id: int, records: list[PreparedRecord]) -> ChunkOutcome:
     """Upsert one chunk of records whose keys are distinct; the caller owns the transaction."""
-    lock_feed(conn)  # before the rows: a re-clustering holding it may be about to write some of them
     stored = _stored_by_key(conn, records)
     outcome = ChunkOutcome()
     fresh, changed = [], []
@@ -64,7 +63,7 @@ def store_chunk(conn: Connection, batch_id: int, records: list[PreparedRecord]) 
     _update_records(conn, batch_id, changed)
     _remove_dependents(conn, [record_id for record_id, _ in changed])
     _add_dependents(conn, list(zip(new_ids, fresh)) + changed)
-    record_changed(conn, new_ids + [record_id for record_id, _ in changed])
+    record_changed(conn, new_ids + [record_id for record_id, _ in changed])  # last (catalog/changes.py)
     return outcome
 
 

@@ -97,16 +97,15 @@ def test_changes_commit_in_the_order_of_their_ids_so_none_slips_under_the_index_
 
 
 def test_an_import_and_a_re_clustering_never_wait_for_each_other_in_a_circle(postgres_url, tmp_path):
-    """A re-clustering holds the feed lock and goes on to mark a record clustered, while an import updates that
-    record. Were the import to lock the record's row first and the feed lock after, each would wait for the
-    other until PostgreSQL aborted one (a librarian's import failing for nothing); the import takes the feed
-    lock before any row, so the re-clustering finishes and the import follows."""
+    """An import's chunk has rewritten a record that waits for its edition and goes on to note its changes, while
+    a re-clustering (the follower's) reaches that record to mark it done. Had the re-clustering noted its own
+    changes first, it would hold the feed lock while waiting for the chunk's row, and the chunk wait for the
+    feed lock: PostgreSQL would abort one (a librarian's import failing for nothing). Every writer takes the
+    feed lock last, so the re-clustering waits for the chunk's commit, then finishes."""
     import threading
 
-    from sqlalchemy import update
-
-    from catalog.changes import lock_feed
-    from catalog.models import Record
+    from catalog.changes import record_changed
+    from catalog.editions import sync_pending
 
     app = create_app({"DATABASE_URL": postgres_url, "TESTING": True, "INDEX_DIR": str(tmp_path / "index")})
     with app.app_context():
@@ -115,30 +114,31 @@ def test_an_import_and_a_re_clustering_never_wait_for_each_other_in_a_circle(pos
         with database.transaction() as db:
             seed_union(db)
         import_file(engine, write(tmp_path / "a.mrc", iso2709(make_record("DL1", title="Bản đầu"))))
-        record_id = database.session().scalar(text("select id from record where control_number = 'DL1'"))
-        database.session().close()
+        with engine.begin() as conn:  # imported, its clustering still to come
+            record_id = conn.scalar(text("update record set edition_pending = true where control_number = 'DL1' "
+                                         "returning id"))
         outcome: dict = {}
 
-        def librarians_import():
-            with app.app_context():
-                try:
-                    outcome["report"] = import_file(engine, write(tmp_path / "b.mrc", iso2709(
-                        make_record("DL1", title="Bản sửa"))))
-                except Exception as error:  # noqa: BLE001 - shown by the assertion below
-                    outcome["error"] = error
+        def follower_clusters():
+            try:
+                with engine.begin() as conn:
+                    outcome["clustered"] = sync_pending(conn)
+            except Exception as error:  # noqa: BLE001 - shown by the assertion below
+                outcome["error"] = error
 
-        with engine.connect() as clustering:
-            clustering.begin()
-            lock_feed(clustering)  # as a re-clustering does when it notes its changes
-            importing = threading.Thread(target=librarians_import)
-            importing.start()
-            importing.join(1.5)  # the import waits for the feed lock...
-            assert importing.is_alive()
-            clustering.execute(text("SET LOCAL lock_timeout = '10s'"))
-            clustering.execute(update(Record).where(Record.id == record_id).values(edition_pending=False))
-            clustering.commit()  # ...holding no row the re-clustering needs
-        importing.join(60)
+        with engine.connect() as chunk:
+            chunk.begin()
+            chunk.execute(text("update record set title = 'Bản sửa' where id = :id"), {"id": record_id})
+            clustering = threading.Thread(target=follower_clusters)
+            clustering.start()
+            clustering.join(1.5)
+            assert clustering.is_alive()  # waiting for the chunk's row
+            chunk.execute(text("SET LOCAL lock_timeout = '10s'"))
+            record_changed(chunk, [record_id])  # the chunk's last write
+            chunk.commit()
+        clustering.join(60)
         assert "error" not in outcome, outcome.get("error")
-        assert outcome["report"].updated == 1
-        assert database.session().scalar(text("select title from record where control_number = 'DL1'")) == "Bản sửa"
+        with engine.connect() as conn:
+            assert conn.execute(text("select title, edition_pending from record where id = :id"),
+                                {"id": record_id}).one() == ("Bản sửa", False)
     engine.dispose()
