@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -48,8 +48,8 @@ def make_engine(url: str) -> Engine:
     # Plain executemany lets psycopg pipeline one prepared statement; SQLAlchemy's multi-VALUES
     # rewriting makes psycopg re-parse a query with tens of thousands of placeholders per chunk.
     # A server that drops packets (rather than refusing) would hold each request for minutes of TCP retries.
-    return create_engine(url, pool_pre_ping=True, use_insertmanyvalues=False,
-                         connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+    timeout = {} if "connect_timeout" in make_url(url).query else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    return create_engine(url, pool_pre_ping=True, use_insertmanyvalues=False, connect_args=timeout)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

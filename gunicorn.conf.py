@@ -31,6 +31,11 @@ os.environ.setdefault("PUBLIC_PAGE_GRACE_SECONDS", "10")
 
 
 def when_ready(server):
+    from serving import page_cache
+
+    # Answers made by the code that ran before a restart or a deploy (app.py's default INDEX_DIR, else the set one).
+    page_cache.clear(os.environ.get("INDEX_DIR") or os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                                 "instance", "index"))
     if os.environ["SEARCH_SYNC"] == "follower":
         from serving.follower_process import FollowerProcess
 

@@ -167,7 +167,7 @@ class _Open:
             try:
                 return IndexView(store.open_index(directory), memory, version or store.version(directory))
             except FileNotFoundError:  # a commit replaced the table of contents between looking and opening
-                version = None  # and so the version too: look again
+                version = store.version(directory)  # looked at before opening: a view is never labelled newer
         return IndexView(store.open_index(directory), memory, version or store.version(directory))
 
     def forget(self, directory: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import sqlite3
 
 from flask import Flask, g
 from flask_babel import gettext as _
@@ -14,17 +15,33 @@ from accounts.auth import login_manager
 from security import error_response
 
 RETRY_AFTER_SECONDS = 10
+CONNECTION_SQLSTATES = ("08", "57P")  # connection exceptions; the server shutting down or not yet started
+SQLITE_OUT_OF_REACH = ("unable to open database file", "database is locked")
 NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 log = logging.getLogger(__name__)
 
 
 def database_unavailable(error: Exception):
+    if not _out_of_reach(error):
+        raise error  # a deadlock, a missing table, a statement refused: a fault, Flask's 500 with its traceback
     log.error("the database did not answer", exc_info=error)
     # The page's header shows who is signed in, which means reading the user from the database that is out.
     g._login_user = login_manager.anonymous_user()
     return error_response(_("Cơ sở dữ liệu tạm thời không trả lời, nên việc này chưa làm được và chưa có gì thay "
                             "đổi. Hãy thử lại sau ít phút; nếu vẫn lỗi, báo cho người quản trị."), 503,
                           [("Retry-After", str(RETRY_AFTER_SECONDS))])
+
+
+def _out_of_reach(error: Exception) -> bool:
+    """The connection failed, was lost, or the server is shutting down; SQLite's file could not be opened or
+    stayed locked. Not an error of the statement itself."""
+    if isinstance(error, (DisconnectionError, InterfaceError)) or getattr(error, "connection_invalidated", False):
+        return True
+    original = getattr(error, "orig", None)
+    sqlstate = getattr(original, "sqlstate", None)
+    if isinstance(original, sqlite3.OperationalError):
+        return any(words in str(original) for words in SQLITE_OUT_OF_REACH)
+    return sqlstate is None or sqlstate.startswith(CONNECTION_SQLSTATES)
 
 
 def storage_error(error: OSError):

@@ -28,6 +28,7 @@ import gzip
 import json
 import logging
 import os
+import shutil
 import sqlite3
 import threading
 import time
@@ -164,6 +165,11 @@ class PageCache:
         self._store = None
 
 
+def clear(index_dir: str | os.PathLike) -> None:
+    """Forget every kept answer: a server (re)started may run new templates or a new API (gunicorn.conf.py)."""
+    shutil.rmtree(Path(index_dir) / STORE_DIRECTORY, ignore_errors=True)
+
+
 def init_app(app) -> None:
     megabytes = app.config.get("PUBLIC_PAGE_CACHE_MB", 0)
     if megabytes > 0:
@@ -182,8 +188,10 @@ def kept_for_readers(view):
         key = f"{select_locale()} {request.path}?{request.query_string.decode('latin-1')}"
         version, now = version_text(store.version(current_app.config["INDEX_DIR"])), clock()
         if (found := cache.get(key, version, now)) is not None:
-            kept, how = found
-            return _kept_response(kept, how)
+            try:
+                return _kept_response(*found)
+            except zlib.error:  # damaged in the store: made again below, and replaced
+                pass
         response = make_response(view(*args, **kwargs))
         if response.status_code == 200 and not response.is_streamed and not session.modified:
             body = gzip.compress(response.get_data(), COMPRESSION, mtime=0)

@@ -48,3 +48,17 @@ def test_a_signed_in_librarian_gets_the_same_answer(app, client, sign_in, tmp_pa
         assert "Cơ sở dữ liệu tạm thời không trả lời" in answer.get_data(as_text=True), path
     by_token = down.test_client().get("/api/transfers", headers={"Authorization": "Bearer some-librarians-token"})
     assert by_token.status_code == 503 and "Cơ sở dữ liệu" in by_token.get_json()["error"]
+
+
+def test_a_fault_of_the_database_itself_is_not_called_an_outage(tmp_path):
+    """A database that answers but lacks its tables (a deploy that skipped `flask init`) is a fault to fix,
+    not a wait: 500, never "try again in a few minutes" with Retry-After."""
+    import sqlite3
+
+    sqlite3.connect(tmp_path / "empty.sqlite3").close()
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "INDEX_DIR": str(tmp_path / "index"),
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}"})
+    app.testing = False  # as in production: the fault answered, not raised into the test
+    answer = app.test_client().get("/api/editions/abc123")
+    assert answer.status_code == 500 and "Retry-After" not in answer.headers
+    assert "Cơ sở dữ liệu tạm thời không trả lời" not in answer.get_data(as_text=True)

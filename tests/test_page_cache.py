@@ -209,3 +209,12 @@ def test_long_query_strings_count_against_the_limit(tmp_path):
     for number in range(1000):
         cache.put(f"vi /api/search?q=z{number}&" + "a=&" * 1300, Kept("v", 0.0, 200, "application/json", b"{}"))
     assert len(cache) < 30
+
+
+def test_a_server_starting_forgets_the_answers_kept_before(app, client, tmp_path, clock):
+    """gunicorn.conf.py clears them when the master is ready: a deploy may bring new pages or a new API."""
+    add_record(app, tmp_path, "QT1", "Địa chí Gio Linh")
+    titles(client, "Gio Linh")
+    assert titles(client, "Gio Linh")[1] == "hit"
+    page_cache.clear(app.config["INDEX_DIR"])
+    assert titles(create_app({**app.config}).test_client(), "Gio Linh")[1] == "miss"
