@@ -27,8 +27,9 @@ def database_unavailable(error: Exception):
     log.error("the database did not answer", exc_info=error)
     # The page's header shows who is signed in, which means reading the user from the database that is out.
     g._login_user = login_manager.anonymous_user()
-    return error_response(_("Cơ sở dữ liệu tạm thời không trả lời, nên việc này chưa làm được và chưa có gì thay "
-                            "đổi. Hãy thử lại sau ít phút; nếu vẫn lỗi, báo cho người quản trị."), 503,
+    # Not "nothing changed": an import commits chunk by chunk, and its report says how far it came.
+    return error_response(_("Cơ sở dữ liệu tạm thời không trả lời, nên việc này chưa làm xong. Hãy thử lại sau ít "
+                            "phút; nếu vẫn lỗi, báo cho người quản trị."), 503,
                           [("Retry-After", str(RETRY_AFTER_SECONDS))])
 
 
