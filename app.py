@@ -38,10 +38,13 @@ def default_config(instance_path: str) -> dict:
         "SEARCH_CACHE_MB": int(os.environ.get("SEARCH_CACHE_MB", "256")),
         "SEARCH_WRITER_MB": int(os.environ.get("SEARCH_WRITER_MB", "256")),
         # Search answers kept for readers not signed in, one store per INDEX_DIR (serving/page_cache.py); 0 keeps
-        # none. They serve while the index is unchanged, and once it changed until the grace's seconds old (10 in
-        # production).
+        # none. They serve while the index is unchanged, and once it changed until the grace's seconds old (20 in
+        # production), then while the fresh one is made up to the stale limit's.
         "PUBLIC_PAGE_CACHE_MB": int(os.environ.get("PUBLIC_PAGE_CACHE_MB", "32")),
         "PUBLIC_PAGE_GRACE_SECONDS": float(os.environ.get("PUBLIC_PAGE_GRACE_SECONDS", "0")),
+        # Past the grace and younger than this, a kept answer still serves while a fresh one is made in the
+        # background (120 in production); 0: the reader waits for the fresh one.
+        "PUBLIC_PAGE_STALE_SECONDS": float(os.environ.get("PUBLIC_PAGE_STALE_SECONDS", "0")),
         # None: the session cookie is Secure exactly when the request came over HTTPS (see security.py).
         "SESSION_COOKIE_SECURE": _flag(os.environ.get("SESSION_COOKIE_SECURE")),
         "TRUST_PROXY": int(os.environ.get("TRUST_PROXY", "0")),  # proxies in front whose X-Forwarded-* to believe

@@ -26,8 +26,10 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 os.environ.setdefault("SEARCH_SYNC", "follower")
 os.environ.setdefault("LOG_FORMAT", "json")
 os.environ.setdefault("SEARCH_SYNC_ON_START", "0" if os.environ["SEARCH_SYNC"] == "follower" else "1")
-# A reader not signed in may get a search answer that lacks changes of the last 10 s (serving/page_cache.py).
-os.environ.setdefault("PUBLIC_PAGE_GRACE_SECONDS", "10")
+# A reader not signed in may get a search answer made up to 20 s before, or up to 120 s before while the fresh
+# one is made in the background: it lacks changes that recent (serving/page_cache.py). Signed in, never.
+os.environ.setdefault("PUBLIC_PAGE_GRACE_SECONDS", "20")
+os.environ.setdefault("PUBLIC_PAGE_STALE_SECONDS", "120")
 
 
 def when_ready(server):

@@ -1,6 +1,7 @@
 """Search answers kept for readers not signed in (serving/page_cache.py): served again while the index is
-unchanged, until they are the grace's seconds old after it changed, never to a signed-in librarian or a token's
-script, never in another language than the reader's; one store for all the processes of a server."""
+unchanged, until they are the grace's seconds old after it changed, then (with a stale limit) at once while a
+fresh one is made in the background, never to a signed-in librarian or a token's script, never in another
+language than the reader's; one store for all the processes of a server."""
 from __future__ import annotations
 
 import gzip
@@ -34,6 +35,15 @@ def clock(monkeypatch) -> Clock:
 
 def grace(app, seconds: float) -> None:
     app.extensions["page_cache"].grace = seconds
+
+
+def stale_limit(app, grace_seconds: float, stale_seconds: float) -> None:
+    cache = app.extensions["page_cache"]
+    cache.grace, cache.stale = grace_seconds, stale_seconds
+
+
+def made_in_background(app) -> None:
+    assert app.extensions["page_refresher"].wait_idle(timeout=30)
 
 
 def add_record(app, tmp_path, control: str, title: str) -> None:
@@ -97,6 +107,111 @@ def test_an_answer_made_before_a_change_is_not_served_once_older_than_the_grace(
     clock.now += 100
     found, how = titles(client, "Gio Linh")
     assert how == "miss" and len(found) == 2
+
+
+def test_past_the_grace_a_reader_gets_the_kept_answer_at_once_and_the_readers_after_them_a_fresh_one(
+        app, client, tmp_path, clock):
+    """Production's stale-while-revalidate: under librarians' writes no reader waits for a popular answer to be
+    made again."""
+    stale_limit(app, 10, 60)
+    add_record(app, tmp_path, "QT1", "Địa chí Gio Linh")
+    assert titles(client, "Gio Linh") == (["Địa chí Gio Linh"], "miss")
+    add_record(app, tmp_path, "QT2", "Gio Linh xưa và nay")
+    clock.now += 5
+    assert titles(client, "Gio Linh") == (["Địa chí Gio Linh"], "stale")  # within the grace: nothing made
+    made_in_background(app)
+    assert titles(client, "Gio Linh") == (["Địa chí Gio Linh"], "stale")
+    clock.now += 6
+    assert titles(client, "Gio Linh") == (["Địa chí Gio Linh"], "stale")  # at once, and made again meanwhile
+    made_in_background(app)
+    found, how = titles(client, "Gio Linh")
+    assert how == "hit" and sorted(found) == ["Gio Linh xưa và nay", "Địa chí Gio Linh"]
+
+
+def test_no_answer_is_made_again_in_the_background_while_a_reader_waits_for_one_made_for_them(
+        app, client, tmp_path, clock):
+    """The reader who waits goes first: a refresh is for readers who do not."""
+    stale_limit(app, 10, 60)
+    add_record(app, tmp_path, "QT1", "Địa chí Gio Linh")
+    titles(client, "Gio Linh")
+    add_record(app, tmp_path, "QT2", "Gio Linh xưa và nay")
+    clock.now += 11
+    refresher = app.extensions["page_refresher"]
+    with refresher.reader_waiting():  # as while another thread of the worker makes a reader's answer
+        assert titles(client, "Gio Linh")[1] == "stale"
+        assert not refresher.wait_idle(timeout=0.5)
+        assert titles(client, "Gio Linh") == (["Địa chí Gio Linh"], "stale")
+    made_in_background(app)
+    assert titles(client, "Gio Linh")[1] == "hit"
+
+
+def test_past_the_stale_limit_the_reader_waits_for_the_fresh_answer(app, client, tmp_path, clock):
+    """A reader after a quiet hour never gets an answer older than the limit, however it was kept."""
+    stale_limit(app, 10, 60)
+    add_record(app, tmp_path, "QT1", "Địa chí Gio Linh")
+    titles(client, "Gio Linh")
+    add_record(app, tmp_path, "QT2", "Gio Linh xưa và nay")
+    clock.now += 61
+    found, how = titles(client, "Gio Linh")
+    assert how == "miss" and len(found) == 2
+
+
+def test_a_page_made_again_in_the_background_is_in_the_language_of_the_reader_who_asked(
+        app, client, tmp_path, clock):
+    stale_limit(app, 10, 60)
+    add_record(app, tmp_path, "QT1", "Địa chí Gio Linh")
+    client.set_cookie("lang", "en")
+    assert client.get("/search", query_string={"q": "Gio Linh"}).headers["X-Cache"] == "miss"
+    add_record(app, tmp_path, "QT2", "Gio Linh xưa và nay")
+    clock.now += 11
+    assert client.get("/search", query_string={"q": "Gio Linh"}).headers["X-Cache"] == "stale"
+    made_in_background(app)
+    page = client.get("/search", query_string={"q": "Gio Linh"})
+    assert page.headers["X-Cache"] == "hit"
+    assert 'lang="en"' in page.get_data(as_text=True) and "xưa và nay" in page.get_data(as_text=True)
+    vietnamese = app.test_client().get("/search", query_string={"q": "Gio Linh"})
+    assert vietnamese.headers["X-Cache"] == "miss" and 'lang="vi"' in vietnamese.get_data(as_text=True)
+
+
+def test_a_query_string_sent_without_escapes_is_made_again_as_it_was_sent(app, client, tmp_path, clock):
+    """A script or curl may send the words' UTF-8 as they are, where a browser escapes them."""
+    stale_limit(app, 10, 60)
+    add_record(app, tmp_path, "QT1", "Địa chí Gio Linh")
+    unescaped = {"QUERY_STRING": "q=địa chí".encode().decode("latin-1")}  # as WSGI carries the bytes
+
+    def ask() -> tuple[list[str], str]:
+        answer = client.get("/api/search", environ_overrides=unescaped)
+        return sorted(hit["title"] for hit in answer.get_json()["hits"]), answer.headers["X-Cache"]
+
+    assert ask() == (["Địa chí Gio Linh"], "miss")
+    add_record(app, tmp_path, "QT2", "Địa chí Cồn Cỏ")
+    clock.now += 11
+    assert ask() == (["Địa chí Gio Linh"], "stale")
+    made_in_background(app)
+    assert ask() == (["Địa chí Cồn Cỏ", "Địa chí Gio Linh"], "hit")
+
+
+def test_while_the_database_is_out_readers_get_the_kept_answers_and_a_failed_remaking_loses_none(
+        app, client, tmp_path, clock, caplog):
+    """The answer made again in the background meets the database out (503): the kept one serves on, up to the
+    stale limit; past it the reader is told the database is not answering."""
+    stale_limit(app, 10, 60)
+    add_record(app, tmp_path, "QT1", "Địa chí Gio Linh")
+    titles(client, "Gio Linh")
+    add_record(app, tmp_path, "QT2", "Gio Linh xưa và nay")
+    down = create_app({**app.config, "DATABASE_URL": f"sqlite:///{tmp_path / 'no-such-folder' / 'x.sqlite3'}",
+                       "PUBLIC_PAGE_GRACE_SECONDS": 10, "PUBLIC_PAGE_STALE_SECONDS": 60})
+    reader = down.test_client()
+    clock.now += 20
+    for _ in range(2):
+        assert titles(reader, "Gio Linh") == (["Địa chí Gio Linh"], "stale")
+        made_in_background(down)
+    # Tried once, then left alone for a while rather than asked again by every reader.
+    assert caplog.text.count("kept answers not made again") == 1 and "answered 503" in caplog.text
+    clock.now += 41
+    answer = reader.get("/api/search", query_string={"q": "Gio Linh"})
+    assert answer.status_code == 503 and "X-Cache" not in answer.headers
+    assert titles(client, "Gio Linh")[1] == "miss"  # the database back: a fresh answer
 
 
 def test_the_processes_of_a_server_share_their_kept_answers(app, client, tmp_path, clock):
