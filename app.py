@@ -43,7 +43,7 @@ def default_config(instance_path: str) -> dict:
         "PUBLIC_PAGE_CACHE_MB": int(os.environ.get("PUBLIC_PAGE_CACHE_MB", "32")),
         "PUBLIC_PAGE_GRACE_SECONDS": float(os.environ.get("PUBLIC_PAGE_GRACE_SECONDS", "0")),
         # Past the grace and younger than this, a kept answer still serves while a fresh one is made in the
-        # background (120 in production); 0: the reader waits for the fresh one.
+        # background (300 in production); 0: the reader waits for the fresh one.
         "PUBLIC_PAGE_STALE_SECONDS": float(os.environ.get("PUBLIC_PAGE_STALE_SECONDS", "0")),
         # None: the session cookie is Secure exactly when the request came over HTTPS (see security.py).
         "SESSION_COOKIE_SECURE": _flag(os.environ.get("SESSION_COOKIE_SECURE")),

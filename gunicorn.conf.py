@@ -16,6 +16,10 @@ threads = int(os.environ.get("THREADS", "4"))
 worker_class = "gthread"
 timeout = int(os.environ.get("WORKER_TIMEOUT", "300"))  # a large upload's request may import for minutes
 graceful_timeout = 30
+# How long an idle keep-alive connection stays open. gunicorn's 2 s closed the connections of readers who paused
+# over 2 s between two searches just as some asked again, and a client that does not retry (wrk; a script) got a
+# failed request: 5-6 in 14,000 in bench/load_bench.py, none with 5 s.
+keepalive = int(os.environ.get("KEEPALIVE", "5"))
 max_requests = int(os.environ.get("MAX_REQUESTS", "0"))  # 0: workers are not recycled (imports run in them)
 accesslog = None  # the application writes its own access line, as JSON with the rest (serving/logs.py)
 errorlog = "-"
@@ -26,10 +30,12 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 os.environ.setdefault("SEARCH_SYNC", "follower")
 os.environ.setdefault("LOG_FORMAT", "json")
 os.environ.setdefault("SEARCH_SYNC_ON_START", "0" if os.environ["SEARCH_SYNC"] == "follower" else "1")
-# A reader not signed in may get a search answer made up to 20 s before, or up to 120 s before while the fresh
-# one is made in the background: it lacks changes that recent (serving/page_cache.py). Signed in, never.
+# A reader not signed in may get a search answer made up to 20 s before, or up to 300 s before while the fresh
+# one is made in the background: it lacks changes that recent (serving/page_cache.py). Signed in, never. The
+# limit counts from when the answer was made: 120 s made every answer of a quiet spell wait at the first
+# import after it (README: Load).
 os.environ.setdefault("PUBLIC_PAGE_GRACE_SECONDS", "20")
-os.environ.setdefault("PUBLIC_PAGE_STALE_SECONDS", "120")
+os.environ.setdefault("PUBLIC_PAGE_STALE_SECONDS", "300")
 
 
 def when_ready(server):

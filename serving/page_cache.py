@@ -11,14 +11,15 @@ An answer is kept while the search index is the version it was made from. Every 
 changes the index, so with writes every few seconds nothing would stay: an answer made before a change may
 still serve readers until it is PUBLIC_PAGE_GRACE_SECONDS old (production sets 20: gunicorn.conf.py). Past
 the grace, the next reader gets a fresh answer made for them while they wait; or, when
-PUBLIC_PAGE_STALE_SECONDS is set (production: 120) and the answer is younger than that, the kept answer at once
-while one thread of the worker makes the fresh one for the readers after them (stale-while-revalidate). Under
-librarians' writes the popular answers go stale every few seconds, and making them again while readers waited
-is what made searches slow (bench/load_bench.py). Made in the background instead, one at a time per worker,
-never while a reader of the worker waits for an answer made for them, and within a share of the worker's time
-(REFRESH_SHARE), they cost readers no waiting; a server too busy to make them all serves answers a little
-older (never older than the stale limit) rather than slower. Nothing is kept for more than MAX_AGE_SECONDS,
-for what changes without changing the index (a library's name).
+PUBLIC_PAGE_STALE_SECONDS is set (production: 300) and the answer is younger than that, the kept answer at
+once while one thread of the worker makes the fresh one for the readers after them (stale-while-revalidate).
+Under librarians' writes the popular answers go stale every few seconds, and making them again while readers
+waited is what made searches slow (bench/load_bench.py). Made in the background instead, one at a time per
+worker, never while a reader of the worker waits for an answer made for them, and within a share of the
+worker's time (REFRESH_SHARE), they cost readers no waiting; a server too busy to make them all serves
+answers a little older (never older than the stale limit) rather than slower. The limit counts from when the
+answer was made, which is all that is known of it: the index keeps no history of when each change came.
+Nothing is kept for more than MAX_AGE_SECONDS, for what changes without changing the index (a library's name).
 
 Bodies are kept gzip'd (a search page is about 26 KB, 4 KB gzip'd) and sent so to readers whose browser takes
 gzip, which is every browser: the store holds six times as many answers, and a reader on the island's
