@@ -55,7 +55,9 @@ from i18n import select_locale
 from search_index import store
 
 MAX_AGE_SECONDS = 300
-HEADER = "X-Cache"  # for operators: hit, stale (made before the index changed), miss, refresh (made in the background)
+# For operators: hit, stale (made before the index changed), miss; on the access line of an answer made in the
+# background, refresh (or refresh-skipped: another worker had made it).
+HEADER = "X-Cache"
 STORE_DIRECTORY = "kept-answers"  # inside INDEX_DIR: its answers are about that index
 COMPRESSION = 1  # gzip level: a sixth of the size at a fifth of a millisecond; higher levels gain little
 WAIT_SECONDS = 0.25  # for another worker's write; past it the answer is made or not kept, never waited for
@@ -199,8 +201,8 @@ class Refresher:
     application itself, as a request of a reader not signed in, in the language of the kept one (its access
     line says cache "refresh")."""
 
-    def __init__(self, app: Flask):
-        self.app = app
+    def __init__(self, app: Flask, stale_seconds: float):
+        self.app, self.stale = app, stale_seconds
         self._wanted: dict[str, tuple[str, str, str]] = {}  # key: path, query string, language
         self._busy = False
         self._readers_waiting = 0  # answers being made in this process for readers who wait for them
@@ -271,7 +273,7 @@ class Refresher:
         self._paused_until = time.monotonic() + REFRESH_PAUSE_SECONDS
         self._wanted.clear()
         log.warning("kept answers not made again for %s s (readers get them as kept, up to %s s old): %s",
-                    REFRESH_PAUSE_SECONDS, self.app.config.get("PUBLIC_PAGE_STALE_SECONDS"), why)
+                    REFRESH_PAUSE_SECONDS, self.stale, why)
 
     def _make(self, key: str, path: str, query_string: str, language: str) -> int:
         # The query string as the reader sent it: werkzeug would encode again what is not ASCII in it.
@@ -289,7 +291,7 @@ def init_app(app) -> None:
         stale = min(max(app.config.get("PUBLIC_PAGE_STALE_SECONDS", 0), grace), MAX_AGE_SECONDS)
         app.extensions["page_cache"] = PageCache(Path(app.config["INDEX_DIR"]) / STORE_DIRECTORY, megabytes * 2**20,
                                                  grace, stale_seconds=stale)
-        app.extensions["page_refresher"] = Refresher(app)
+        app.extensions["page_refresher"] = Refresher(app, stale)
 
 
 def kept_for_readers(view):
