@@ -374,7 +374,7 @@ def measure(args) -> dict:
 
 def cpu_reference_seconds() -> float:
     """A fixed piece of pure Python, timed: this machine's speed at the moment (a shared host's varies by more
-    than half from hour to hour), so that runs can be compared. About 0.9 s on a quiet 2-core machine here."""
+    than half from hour to hour), so that runs can be compared: 0.4-0.6 s here when not slowed, 1.6 s at worst."""
     started, total = time.perf_counter(), 0
     for number in range(10_000_000):
         total += number
@@ -417,7 +417,8 @@ def format_table(results: dict) -> str:
                 f"donations created, dispatched and received (median {writes['transfer']['p50_s']} s, max "
                 f"{writes['transfer']['max_s']} s), failures: {len(results['write_failures'])}. Server memory "
                 f"{results['server_memory_mb']} MB. Target: >= {TARGET_RATE} searches/s, p95 < {TARGET_P95_MS} ms. "
-                f"Machine speed (a fixed loop, before and after; 0.9 s quiet): {results['cpu_reference_seconds']} s.")
+                f"Machine speed (a fixed loop, before and after; 0.4-0.6 s unslowed): "
+                f"{results['cpu_reference_seconds']} s.")
     return "\n".join(rows)
 
 
