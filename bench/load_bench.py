@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import json
 import os
 import random
@@ -261,29 +262,37 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-class Librarians(threading.Thread):
-    """An import of new records every IMPORT_EVERY seconds and a donation every TRANSFER_EVERY, by the API."""
+class Librarians:
+    """Two librarians at once, by the API: one imports new records every IMPORT_EVERY seconds, the other
+    records a donation every TRANSFER_EVERY (each on a thread of its own, so that a slow import never holds
+    back the donations)."""
 
     def __init__(self, base: str, token: str):
-        super().__init__(daemon=True)
         self.base, self.token = base, token
         self.stopping = threading.Event()
         self.timings: dict[str, list[float]] = {"import": [], "transfer": []}
         self.failures: list[str] = []
-        self.batch = int(time.time()) % 100_000
+        # One count for both threads (next() on it is atomic): every import's records get numbers of their own.
+        self._batches = itertools.count(int(time.time()) % 100_000 + 1)
+        self._threads = [threading.Thread(target=self._every, args=(kind, call, every), daemon=True)
+                         for kind, call, every in (("import", self._import, IMPORT_EVERY),
+                                                   ("transfer", self._transfer, TRANSFER_EVERY))]
 
-    def run(self) -> None:
-        next_import = next_transfer = time.monotonic()
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def join(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    def _every(self, kind: str, call, every: float) -> None:
+        due = time.monotonic()
         while not self.stopping.is_set():
-            now = time.monotonic()
-            if now >= next_import:
-                self._timed("import", self._import)
-                next_import += IMPORT_EVERY
-            elif now >= next_transfer:
-                self._timed("transfer", self._transfer)
-                next_transfer += TRANSFER_EVERY
-            else:
-                self.stopping.wait(min(next_import, next_transfer) - now)
+            self._timed(kind, call)
+            due += every
+            self.stopping.wait(max(0.0, due - time.monotonic()))
 
     def _timed(self, kind: str, call) -> None:
         started = time.perf_counter()
@@ -294,21 +303,21 @@ class Librarians(threading.Thread):
             self.failures.append(f"{kind}: {error}")
 
     def _import(self) -> None:
-        self.batch += 1
+        batch = next(self._batches)
         data = io.BytesIO()
         writer = MARCWriter(data)
-        for number, record in enumerate(synthetic.generate(IMPORT_RECORDS, seed=self.batch)):
-            record["001"].data = f"LOAD{self.batch:06d}{number:03d}"  # new records, not updates
+        for number, record in enumerate(synthetic.generate(IMPORT_RECORDS, seed=batch)):
+            record["001"].data = f"LOAD{batch:06d}{number:03d}"  # new records, not updates
             writer.write(record)
         answer = self._call("POST", "/api/imports", data.getvalue(), "multipart")
         if answer.get("new") != IMPORT_RECORDS:
             raise RuntimeError(f"import answered {answer}")
 
     def _transfer(self) -> None:
-        self.batch += 1
+        batch = next(self._batches)
         created = self._call("POST", "/api/transfers", {
             "kind": "donation", "from": "TVQT", "to": "TVCC", "occasion": "Load bench",
-            "lines": [{"title": f"Sách tặng số {self.batch}", "quantity": TRANSFER_COPIES}]})
+            "lines": [{"title": f"Sách tặng số {batch}", "quantity": TRANSFER_COPIES}]})
         self._call("POST", f"/api/transfers/{created['id']}/dispatch")
         received = self._call("POST", f"/api/transfers/{created['id']}/receive")
         if received.get("state") != "received":
