@@ -46,6 +46,15 @@ def made_in_background(app) -> None:
     assert app.extensions["page_refresher"].wait_idle(timeout=30)
 
 
+def kept_then_changed(app, client, tmp_path, clock, seconds_later: float) -> None:
+    """A reader's "Gio Linh" kept (grace 10 s, stale limit 60 s), a record found by it added, the clock on."""
+    stale_limit(app, 10, 60)
+    add_record(app, tmp_path, "QT1", "Địa chí Gio Linh")
+    assert titles(client, "Gio Linh") == (["Địa chí Gio Linh"], "miss")
+    add_record(app, tmp_path, "QT2", "Gio Linh xưa và nay")
+    clock.now += seconds_later
+
+
 def add_record(app, tmp_path, control: str, title: str) -> None:
     with app.app_context():  # the import's own sync changes the index
         import_file(database.engine(), write(tmp_path / f"{control}.mrc",
@@ -113,11 +122,7 @@ def test_past_the_grace_a_reader_gets_the_kept_answer_at_once_and_the_readers_af
         app, client, tmp_path, clock):
     """Production's stale-while-revalidate: under librarians' writes no reader waits for a popular answer to be
     made again."""
-    stale_limit(app, 10, 60)
-    add_record(app, tmp_path, "QT1", "Địa chí Gio Linh")
-    assert titles(client, "Gio Linh") == (["Địa chí Gio Linh"], "miss")
-    add_record(app, tmp_path, "QT2", "Gio Linh xưa và nay")
-    clock.now += 5
+    kept_then_changed(app, client, tmp_path, clock, 5)
     assert titles(client, "Gio Linh") == (["Địa chí Gio Linh"], "stale")  # within the grace: nothing made
     made_in_background(app)
     assert titles(client, "Gio Linh") == (["Địa chí Gio Linh"], "stale")
@@ -131,11 +136,7 @@ def test_past_the_grace_a_reader_gets_the_kept_answer_at_once_and_the_readers_af
 def test_no_answer_is_made_again_in_the_background_while_a_reader_waits_for_one_made_for_them(
         app, client, tmp_path, clock):
     """The reader who waits goes first: a refresh is for readers who do not."""
-    stale_limit(app, 10, 60)
-    add_record(app, tmp_path, "QT1", "Địa chí Gio Linh")
-    titles(client, "Gio Linh")
-    add_record(app, tmp_path, "QT2", "Gio Linh xưa và nay")
-    clock.now += 11
+    kept_then_changed(app, client, tmp_path, clock, 11)
     refresher = app.extensions["page_refresher"]
     with refresher.reader_waiting():  # as while another thread of the worker makes a reader's answer
         assert titles(client, "Gio Linh")[1] == "stale"
@@ -147,11 +148,7 @@ def test_no_answer_is_made_again_in_the_background_while_a_reader_waits_for_one_
 
 def test_past_the_stale_limit_the_reader_waits_for_the_fresh_answer(app, client, tmp_path, clock):
     """A reader after a quiet hour never gets an answer older than the limit, however it was kept."""
-    stale_limit(app, 10, 60)
-    add_record(app, tmp_path, "QT1", "Địa chí Gio Linh")
-    titles(client, "Gio Linh")
-    add_record(app, tmp_path, "QT2", "Gio Linh xưa và nay")
-    clock.now += 61
+    kept_then_changed(app, client, tmp_path, clock, 61)
     found, how = titles(client, "Gio Linh")
     assert how == "miss" and len(found) == 2
 
@@ -195,14 +192,10 @@ def test_while_the_database_is_out_readers_get_the_kept_answers_and_a_failed_rem
         app, client, tmp_path, clock, caplog):
     """The answer made again in the background meets the database out (503): the kept one serves on, up to the
     stale limit; past it the reader is told the database is not answering."""
-    stale_limit(app, 10, 60)
-    add_record(app, tmp_path, "QT1", "Địa chí Gio Linh")
-    titles(client, "Gio Linh")
-    add_record(app, tmp_path, "QT2", "Gio Linh xưa và nay")
+    kept_then_changed(app, client, tmp_path, clock, 20)
     down = create_app({**app.config, "DATABASE_URL": f"sqlite:///{tmp_path / 'no-such-folder' / 'x.sqlite3'}",
                        "PUBLIC_PAGE_GRACE_SECONDS": 10, "PUBLIC_PAGE_STALE_SECONDS": 60})
     reader = down.test_client()
-    clock.now += 20
     for _ in range(2):
         assert titles(reader, "Gio Linh") == (["Địa chí Gio Linh"], "stale")
         made_in_background(down)
